@@ -1,0 +1,142 @@
+// Package store defines the persistence contracts of zun-api. Backends live
+// in sub-packages (sqlstore: SQLite and PostgreSQL) and pass the shared
+// conformance suite in storetest. Only zun-api holds a store; compute agents
+// reach state through the conductor over the bus.
+//
+// Scoping: every method that reads or writes tenant data takes the project
+// from the context (zunctx.Scope). A system context (zunctx.System) is
+// unscoped. Rows of another project behave exactly as missing rows
+// (errdefs.ErrNotFound), so existence is never revealed.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/openzun/zun/internal/model"
+)
+
+// Store is the whole persistence layer.
+type Store interface {
+	Containers() Containers
+	Hosts() Hosts
+	Services() Services
+	Actions() Actions
+	Identity() Identity
+	Close() error
+}
+
+// ListOptions pages and sorts a list. Marker is the UUID of the last item of
+// the previous page. Limit 0 means no limit.
+type ListOptions struct {
+	Limit   int
+	Marker  string
+	SortKey string // a column name, validated by the backend
+	SortDir string // "asc" (default) or "desc"
+}
+
+// ContainerFilter narrows a container list; empty fields match everything.
+type ContainerFilter struct {
+	Name       string
+	Image      string
+	ProjectID  string
+	UserID     string
+	Memory     *int64
+	Host       string
+	TaskState  string
+	Status     string
+	AutoRemove *bool
+}
+
+// Containers stores containers.
+type Containers interface {
+	// Create inserts c, setting ID, CreatedAt and UpdatedAt. A name already
+	// used in the same project gives errdefs.ErrAlreadyExists.
+	Create(ctx context.Context, c *model.Container) error
+	// Get finds by UUID, then by name within scope. A name matching several
+	// containers (possible only for an all-projects scope) gives
+	// errdefs.ErrConflict. Missing or out-of-scope: errdefs.ErrNotFound.
+	Get(ctx context.Context, uuidOrName string) (*model.Container, error)
+	// List lists within scope.
+	List(ctx context.Context, f ContainerFilter, opts ListOptions) ([]*model.Container, error)
+	// Update runs fn on the current record inside one transaction and
+	// writes the result; fn's error aborts it and is returned as is. It is
+	// the only way to change a container, so checks of state in fn are
+	// race-free. A rename to a used name gives errdefs.ErrAlreadyExists.
+	Update(ctx context.Context, uuid string, fn func(c *model.Container) error) (*model.Container, error)
+	// Delete removes the record and its allocation. Missing: ErrNotFound.
+	Delete(ctx context.Context, uuid string) error
+	// ListByHost lists every container placed on host (unscoped; for the
+	// conductor and reconcile).
+	ListByHost(ctx context.Context, host string) ([]*model.Container, error)
+	// Count counts the containers of a project (for quotas).
+	Count(ctx context.Context, projectID string) (int, error)
+}
+
+// Hosts stores compute nodes and their allocations.
+type Hosts interface {
+	// Upsert creates or updates a node by hostname (its UUID is kept).
+	Upsert(ctx context.Context, n *model.ComputeNode) error
+	Get(ctx context.Context, uuidOrHostname string) (*model.ComputeNode, error)
+	List(ctx context.Context, opts ListOptions) ([]*model.ComputeNode, error)
+	Delete(ctx context.Context, hostname string) error
+	// Usage returns what allocations claim on each host, keyed by hostname.
+	Usage(ctx context.Context) (map[string]model.Usage, error)
+	// Claim records a's allocation and sets the container's host in one
+	// transaction that re-checks capacity (ComputeNode.Capacity minus the
+	// sum of allocations on that host). A host without room gives
+	// errdefs.ErrConflict; nothing is written then. Correct under
+	// concurrency from several API processes on one PostgreSQL.
+	Claim(ctx context.Context, a model.Allocation) error
+	// Resize changes an existing allocation with the same capacity re-check.
+	Resize(ctx context.Context, containerUUID string, cpu float64, memory int64) error
+	// Release drops a container's allocation (no error if none).
+	Release(ctx context.Context, containerUUID string) error
+}
+
+// Services stores service records and heartbeats.
+type Services interface {
+	// Heartbeat creates the (host, binary) record if needed, sets
+	// LastSeenUp to now and increments ReportCount. It returns the record.
+	Heartbeat(ctx context.Context, host, binary, az string, now time.Time) (*model.Service, error)
+	Get(ctx context.Context, host, binary string) (*model.Service, error)
+	List(ctx context.Context) ([]*model.Service, error)
+	// Update runs fn on the record in one transaction (enable, disable,
+	// force_down). Missing: ErrNotFound.
+	Update(ctx context.Context, host, binary string, fn func(s *model.Service) error) (*model.Service, error)
+	Delete(ctx context.Context, host, binary string) error
+}
+
+// Actions stores container actions and their events.
+type Actions interface {
+	// Start records a new action (StartTime set by the caller).
+	Start(ctx context.Context, a *model.Action) error
+	// Finish sets FinishTime and Message of the action of (container,
+	// request id); missing is not an error.
+	Finish(ctx context.Context, containerUUID, requestID string, finish time.Time, message string) error
+	// AddEvent appends or updates (by name) an event of the action.
+	AddEvent(ctx context.Context, containerUUID, requestID string, e model.Event) error
+	// List lists a container's actions, newest first (scope of the
+	// container is checked by the caller).
+	List(ctx context.Context, containerUUID string) ([]*model.Action, error)
+	// Get returns one action with its events. Missing: ErrNotFound.
+	Get(ctx context.Context, containerUUID, requestID string) (*model.Action, error)
+}
+
+// Identity stores the embedded Keystone's records. Names are unique per
+// domain (ErrAlreadyExists).
+type Identity interface {
+	CreateProject(ctx context.Context, p *model.Project) error
+	GetProject(ctx context.Context, idOrName, domainID string) (*model.Project, error)
+	ListProjects(ctx context.Context) ([]*model.Project, error)
+	CreateUser(ctx context.Context, u *model.User) error
+	GetUser(ctx context.Context, idOrName, domainID string) (*model.User, error)
+	ListUsers(ctx context.Context) ([]*model.User, error)
+	CreateRole(ctx context.Context, r *model.Role) error
+	GetRole(ctx context.Context, idOrName string) (*model.Role, error)
+	ListRoles(ctx context.Context) ([]*model.Role, error)
+	// Assign is idempotent.
+	Assign(ctx context.Context, a model.RoleAssignment) error
+	// RolesOf returns the role names of user on project.
+	RolesOf(ctx context.Context, userID, projectID string) ([]string, error)
+}
