@@ -1,0 +1,195 @@
+package compute
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/openzun/zun/internal/bus"
+	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/rpc"
+	"github.com/openzun/zun/internal/zunctx"
+)
+
+// Agent is one zun-compute.
+type Agent struct {
+	cfg  Config
+	drv  container.Driver
+	bus  bus.Bus
+	cond rpc.ConductorClient
+	log  *slog.Logger
+
+	locks keyedMutex
+	// wg tracks running operations so Run can wait for them on shutdown.
+	wg   sync.WaitGroup
+	subs []bus.Subscription
+	// ready is closed once the start-up reconcile has run.
+	ready chan struct{}
+}
+
+// New returns an agent; Run starts it.
+func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Agent, error) {
+	cfg.setDefaults()
+	if cfg.Host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("failed to get host name: %w", err)
+		}
+		cfg.Host = h
+	}
+	return &Agent{
+		cfg:   cfg,
+		drv:   drv,
+		bus:   b,
+		cond:  rpc.ConductorClient{Bus: b},
+		log:   logger.With("component", "compute", "host", cfg.Host),
+		ready: make(chan struct{}),
+	}, nil
+}
+
+// Host returns the agent's host name.
+func (a *Agent) Host() string { return a.cfg.Host }
+
+// Ready is closed once the agent has registered and reconciled.
+func (a *Agent) Ready() <-chan struct{} { return a.ready }
+
+// Run registers the host, serves RPC, reconciles and runs the periodic
+// tasks until ctx ends.
+func (a *Agent) Run(ctx context.Context) error {
+	ctx = zunctx.System(ctx)
+	if err := a.serve(); err != nil {
+		return err
+	}
+	defer a.unsubscribe()
+
+	// Registration retries until the API answers: an agent may start
+	// before zun-api.
+	for {
+		err := a.register(ctx)
+		if err == nil {
+			break
+		}
+		a.log.Warn("failed to register host, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if err := a.reconcile(ctx, true); err != nil {
+		a.log.Warn("start-up reconcile failed", "err", err)
+	}
+	close(a.ready)
+
+	var loops sync.WaitGroup
+	loops.Add(3)
+	go func() { defer loops.Done(); a.every(ctx, a.cfg.HeartbeatInterval, a.heartbeat) }()
+	go func() { defer loops.Done(); a.every(ctx, a.cfg.InventoryInterval, a.register) }()
+	go func() {
+		defer loops.Done()
+		a.every(ctx, a.cfg.SyncInterval, func(ctx context.Context) error { return a.reconcile(ctx, false) })
+	}()
+	a.followEvents(ctx)
+	loops.Wait()
+	a.wg.Wait()
+	return nil
+}
+
+func (a *Agent) every(ctx context.Context, d time.Duration, f func(context.Context) error) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := f(ctx); err != nil {
+				a.log.Warn("periodic task failed", "err", err)
+			}
+		}
+	}
+}
+
+func (a *Agent) heartbeat(ctx context.Context) error {
+	return a.cond.Heartbeat(ctx, rpc.HeartbeatRequest{Host: a.cfg.Host, Binary: a.cfg.Binary, AvailabilityZone: a.cfg.AvailabilityZone})
+}
+
+func (a *Agent) register(ctx context.Context) error {
+	info, err := a.drv.HostInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read host info: %w", err)
+	}
+	n := model.ComputeNode{
+		Hostname:            a.cfg.Host,
+		CPUs:                info.CPUs,
+		MemTotal:            info.MemTotal,
+		DiskTotal:           info.DiskTotal,
+		DiskQuotaSupported:  info.DiskQuotaSupported,
+		Architecture:        info.Architecture,
+		OSType:              info.OSType,
+		OS:                  info.OS,
+		KernelVersion:       info.KernelVersion,
+		Labels:              info.Labels,
+		Runtimes:            info.Runtimes,
+		CPUAllocationRatio:  a.cfg.CPUAllocationRatio,
+		RAMAllocationRatio:  a.cfg.RAMAllocationRatio,
+		DiskAllocationRatio: a.cfg.DiskAllocationRatio,
+		ReservedMemory:      a.cfg.ReservedMemory,
+	}
+	return a.cond.RegisterHost(ctx, rpc.HostReport{Node: n, Binary: a.cfg.Binary, AvailabilityZone: a.cfg.AvailabilityZone, TotalContainers: info.TotalContainers})
+}
+
+// handlers maps compute methods to their implementation; casts run the
+// operation after the bus acknowledged it.
+func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest) (any, error) {
+	return map[string]func(context.Context, rpc.ContainerRequest) (any, error){
+		rpc.MethodCreate:  a.opCreate,
+		rpc.MethodStart:   a.opStart,
+		rpc.MethodStop:    a.opStop,
+		rpc.MethodReboot:  a.opReboot,
+		rpc.MethodPause:   a.opPause,
+		rpc.MethodUnpause: a.opUnpause,
+		rpc.MethodKill:    a.opKill,
+		rpc.MethodDelete:  a.opDelete,
+		rpc.MethodRebuild: a.opRebuild,
+		rpc.MethodLogs:    a.callLogs,
+		rpc.MethodTop:     a.callTop,
+		rpc.MethodStats:   a.callStats,
+		rpc.MethodExec:    a.callExec,
+		rpc.MethodUpdate:  a.callUpdate,
+		rpc.MethodShow:    a.callShow,
+	}
+}
+
+func (a *Agent) serve() error {
+	for method, h := range a.handlers() {
+		h := h
+		sub, err := a.bus.Handle(bus.ComputeSubject(a.cfg.Host, method), "compute", func(ctx context.Context, raw json.RawMessage) (any, error) {
+			var req rpc.ContainerRequest
+			if err := json.Unmarshal(raw, &req); err != nil {
+				return nil, fmt.Errorf("bad request: %w", err)
+			}
+			a.wg.Add(1)
+			defer a.wg.Done()
+			return h(ctx, req)
+		})
+		if err != nil {
+			a.unsubscribe()
+			return fmt.Errorf("failed to serve %s: %w", method, err)
+		}
+		a.subs = append(a.subs, sub)
+	}
+	return nil
+}
+
+func (a *Agent) unsubscribe() {
+	for _, s := range a.subs {
+		_ = s.Unsubscribe()
+	}
+	a.subs = nil
+}

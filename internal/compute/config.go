@@ -1,0 +1,65 @@
+package compute
+
+import "time"
+
+// Config configures an agent.
+type Config struct {
+	// Host is this agent's host name, unique in the cloud.
+	Host             string
+	Binary           string // "zun-compute"
+	AvailabilityZone string // default "nova"
+	// HeartbeatInterval is how often the service heartbeat is sent; the API
+	// counts a service down after its ServiceDownTime without one.
+	HeartbeatInterval time.Duration
+	// InventoryInterval is how often the host inventory is re-reported.
+	InventoryInterval time.Duration
+	// SyncInterval is the period of the full reconcile with the engine.
+	SyncInterval time.Duration
+	// Allocation ratios and reservations reported with the inventory.
+	CPUAllocationRatio  float64
+	RAMAllocationRatio  float64
+	DiskAllocationRatio float64
+	ReservedMemory      int64 // MiB
+	// ExecTimeout bounds a non-interactive exec (Zun: 5 s).
+	ExecTimeout time.Duration
+	// MaxExecOutput caps the output of an exec, in bytes.
+	MaxExecOutput int
+	// DefaultStopTimeout is used when a stop names none.
+	DefaultStopTimeout time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Binary == "" {
+		c.Binary = "zun-compute"
+	}
+	if c.AvailabilityZone == "" {
+		c.AvailabilityZone = "nova"
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 10 * time.Second
+	}
+	if c.InventoryInterval <= 0 {
+		c.InventoryInterval = 60 * time.Second
+	}
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = 60 * time.Second
+	}
+	if c.CPUAllocationRatio <= 0 {
+		c.CPUAllocationRatio = 16
+	}
+	if c.RAMAllocationRatio <= 0 {
+		c.RAMAllocationRatio = 1.5
+	}
+	if c.DiskAllocationRatio <= 0 {
+		c.DiskAllocationRatio = 1
+	}
+	if c.ExecTimeout <= 0 {
+		c.ExecTimeout = 5 * time.Second
+	}
+	if c.MaxExecOutput <= 0 {
+		c.MaxExecOutput = 1 << 20
+	}
+	if c.DefaultStopTimeout <= 0 {
+		c.DefaultStopTimeout = 10 * time.Second
+	}
+}
