@@ -1,0 +1,136 @@
+package apiserver
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/openzun/zun/internal/policy"
+	"github.com/openzun/zun/internal/rpc"
+	"github.com/openzun/zun/internal/scheduler"
+	"github.com/openzun/zun/internal/store"
+	"github.com/openzun/zun/internal/zunctx"
+)
+
+// Scheduler places a container and claims its resources durably.
+type Scheduler interface {
+	Schedule(ctx context.Context, r *scheduler.Request) (string, error)
+	Invalidate()
+}
+
+// TokenValidator checks a token and returns the caller (identity.Service
+// or a client of an external Keystone).
+type TokenValidator interface {
+	Validate(ctx context.Context, token string) (zunctx.Identity, time.Time, error)
+}
+
+// Compute reaches compute agents.
+type Compute interface {
+	Cast(ctx context.Context, method string, req rpc.ContainerRequest) error
+	Call(ctx context.Context, method string, req rpc.ContainerRequest, resp any) error
+}
+
+// Config configures the API server.
+type Config struct {
+	// PublicURL is the base of links ("http://127.0.0.1:9517").
+	PublicURL string
+	// MaxBodyBytes bounds request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxLimit caps list pages (Zun: 1000).
+	MaxLimit int
+	// ServiceDownTime is how long without heartbeat a service is down.
+	ServiceDownTime time.Duration
+	// DefaultAZ is the availability zone of services that name none.
+	DefaultAZ string
+	// CallTimeout bounds synchronous calls to agents.
+	CallTimeout time.Duration
+}
+
+// Server is the API.
+type Server struct {
+	cfg     Config
+	store   store.Store
+	sched   Scheduler
+	compute Compute
+	auth    TokenValidator
+	policy  *policy.Enforcer
+	log     *slog.Logger
+	now     func() time.Time
+	routes  []route
+	// Extra handlers mounted beside /v1 (identity at /identity).
+	mounts map[string]http.Handler
+}
+
+// Deps are the collaborators of a Server.
+type Deps struct {
+	Store     store.Store
+	Scheduler Scheduler
+	Compute   Compute
+	Auth      TokenValidator
+	Policy    *policy.Enforcer
+	Logger    *slog.Logger
+}
+
+// New builds the server.
+func New(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxLimit <= 0 {
+		cfg.MaxLimit = 1000
+	}
+	if cfg.ServiceDownTime <= 0 {
+		cfg.ServiceDownTime = 180 * time.Second
+	}
+	if cfg.DefaultAZ == "" {
+		cfg.DefaultAZ = "nova"
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 60 * time.Second
+	}
+	if d.Policy == nil {
+		d.Policy = policy.New()
+	}
+	s := &Server{
+		cfg: cfg, store: d.Store, sched: d.Scheduler, compute: d.Compute, auth: d.Auth,
+		policy: d.Policy, log: d.Logger.With("component", "api"), now: time.Now,
+		mounts: map[string]http.Handler{},
+	}
+	s.routes = s.routeTable()
+	return s
+}
+
+// Mount serves h under prefix (e.g. "/identity/"), outside the v1 wrapper.
+func (s *Server) Mount(prefix string, h http.Handler) { s.mounts[prefix] = h }
+
+// Routes returns the route table (for the policy completeness test).
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = RouteInfo{Method: r.method, Path: r.path, Policy: r.policy, Public: r.public}
+	}
+	return out
+}
+
+// RouteInfo describes a route.
+type RouteInfo struct {
+	Method, Path, Policy string
+	Public               bool
+}
+
+// Handler returns the HTTP handler of the whole API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range s.routes {
+		mux.Handle(r.method+" "+r.path, s.wrap(r))
+	}
+	for prefix, h := range s.mounts {
+		mux.Handle(prefix, h)
+	}
+	// Unknown paths under /v1 answer in the envelope.
+	mux.Handle("/", s.wrap(route{public: true, handler: func(*request) (int, any, error) {
+		return 0, nil, errNotFoundPath
+	}}))
+	return mux
+}

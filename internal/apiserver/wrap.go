@@ -1,0 +1,151 @@
+package apiserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/openzun/zun/api"
+	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/zunctx"
+)
+
+// route is one entry of the route table.
+type route struct {
+	method, path string
+	// policy is the rule checked for the route; per-object routes check it
+	// against the object's project inside the handler (see loadContainer).
+	policy string
+	// public routes need no token (version discovery).
+	public bool
+	// minVer and maxVer bound the microversions serving the route (0: any).
+	minVer, maxVer int
+	// versioned routes negotiate microversions and send the headers.
+	unversioned bool
+	handler     handlerFunc
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "req-" + hex.EncodeToString(b[:4]) + "-" + hex.EncodeToString(b[4:6]) + "-" + hex.EncodeToString(b[6:8]) + "-" + hex.EncodeToString(b[8:10]) + "-" + hex.EncodeToString(b[10:])
+}
+
+// wrap turns a route into an http.Handler: request id, authentication,
+// microversion negotiation, policy of the route, JSON encoding and the
+// error envelope, access log.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := newRequestID()
+		w.Header().Set("X-Openstack-Request-Id", rid)
+		ctx := zunctx.WithRequestID(r.Context(), rid)
+		q := &request{ctx: ctx, r: r, w: w, query: r.URL.Query(), version: api.MinVersion}
+		status, err := s.serve(rt, q, w)
+		if err != nil {
+			status = s.writeError(w, q, err)
+		}
+		lvl := slog.LevelInfo
+		if status >= 500 {
+			lvl = slog.LevelError
+		}
+		s.log.Log(ctx, lvl, "request", "request_id", rid, "method", r.Method, "path", r.URL.Path,
+			"status", status, "project", q.id.ProjectID, "user", q.id.UserID, "duration", time.Since(start))
+	})
+}
+
+func (s *Server) serve(rt route, q *request, w http.ResponseWriter) (int, error) {
+	if !rt.unversioned {
+		w.Header().Set(api.MinVersionHeader, api.ServiceType+" "+api.MinVersion.String())
+		w.Header().Set(api.MaxVersionHeader, api.ServiceType+" "+api.MaxVersion.String())
+		w.Header().Set("Vary", api.VersionHeader)
+		v, err := api.ParseVersionHeader(q.r.Header.Get(api.VersionHeader))
+		if err != nil {
+			return 0, versionError(err)
+		}
+		q.version = v
+		w.Header().Set(api.VersionHeader, api.ServiceType+" "+v.String())
+	}
+	if !rt.public {
+		if err := s.authenticate(q); err != nil {
+			return 0, err
+		}
+	}
+	if (rt.minVer > 0 && q.version.Minor < rt.minVer) || (rt.maxVer > 0 && q.version.Minor > rt.maxVer) {
+		return 0, errNotFoundPath
+	}
+	status, body, err := rt.handler(q)
+	if err != nil {
+		return 0, err
+	}
+	return status, writeJSON(w, status, body)
+}
+
+type versionErr struct{ error }
+
+func versionError(err error) error {
+	return versionErr{errdefs.New(errdefs.ErrNotAcceptable, "Version "+strings.TrimSpace(err.Error())+
+		". Supported versions are "+api.MinVersion.String()+" to "+api.MaxVersion.String()+".")}
+}
+
+func (e versionErr) Unwrap() error { return e.error }
+
+func (s *Server) authenticate(q *request) error {
+	tok := q.r.Header.Get("X-Auth-Token")
+	if tok == "" {
+		return errdefs.New(errdefs.ErrUnauthorized, "The request you have made requires authentication.")
+	}
+	id, _, err := s.auth.Validate(q.ctx, tok)
+	if err != nil {
+		return errdefs.New(errdefs.ErrUnauthorized, "The request you have made requires authentication.")
+	}
+	q.id = id
+	q.ctx = zunctx.WithIdentity(q.ctx, id)
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) error {
+	if status == http.StatusNoContent || body == nil {
+		w.WriteHeader(status)
+		return nil
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return nil
+}
+
+// writeError maps err to Zun's envelope. Messages of server errors are
+// hidden behind the request id; the cause is logged.
+func (s *Server) writeError(w http.ResponseWriter, q *request, err error) int {
+	status := errdefs.HTTPStatus(err)
+	rid := zunctx.RequestID(q.ctx)
+	e := api.Error{RequestID: rid, Status: status, Title: http.StatusText(status), Detail: err.Error(), Links: []any{},
+		Code: api.ErrorCode(errdefs.Code(err))}
+	var ve versionErr
+	if errors.As(err, &ve) {
+		e.Code = "zun.microversion-unsupported"
+		e.MinVersion, e.MaxVersion = api.MinVersion.String(), api.MaxVersion.String()
+	}
+	if status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable {
+		s.log.Error("request failed", "request_id", rid, "err", err)
+		e.Detail = "Your request could not be handled because of a problem in the server. Error Correlation id is: " + rid
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Keystone uri="`+s.cfg.PublicURL+`/identity"`)
+	}
+	b, _ := json.Marshal(api.ErrorEnvelope{Errors: []api.Error{e}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return status
+}
