@@ -1,0 +1,173 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	dcontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/model"
+)
+
+// Log rotation of every container: json-file, 3 files of 10 MiB, so a
+// chatty tenant cannot fill the host's disk with logs.
+const (
+	logMaxSize  = "10m"
+	logMaxFiles = "3"
+)
+
+const mib = 1 << 20
+
+// Create creates c's container (not started). A retry after a lost reply
+// finds the container by name and returns its ID when the zun.uuid label
+// matches; another owner of the name gives errdefs.ErrAlreadyExists.
+func (d *Driver) Create(ctx context.Context, c *model.Container) (string, error) {
+	cfg, host, err := d.createSpec(c)
+	if err != nil {
+		return "", err
+	}
+	name := c.DockerName()
+	res, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Name:       name,
+		Config:     cfg,
+		HostConfig: host,
+	})
+	if cerrdefs.IsConflict(err) {
+		return d.existing(ctx, c)
+	}
+	if err != nil {
+		return "", translate("create container "+name, err)
+	}
+	for _, w := range res.Warnings {
+		d.log.WarnContext(ctx, "docker create warning", "container", c.UUID, "warning", w)
+	}
+	d.log.InfoContext(ctx, "created container", "container", c.UUID, "id", res.ID)
+	return res.ID, nil
+}
+
+// existing resolves a name conflict on create.
+func (d *Driver) existing(ctx context.Context, c *model.Container) (string, error) {
+	name := c.DockerName()
+	res, err := d.cli.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	if err != nil {
+		return "", translate("inspect conflicting container "+name, err)
+	}
+	if res.Container.Config == nil || res.Container.Config.Labels[container.LabelUUID] != c.UUID {
+		return "", fmt.Errorf("container name %s is taken by another container: %w", name, errdefs.ErrAlreadyExists)
+	}
+	return res.Container.ID, nil
+}
+
+// createSpec builds the engine configuration of c.
+func (d *Driver) createSpec(c *model.Container) (*dcontainer.Config, *dcontainer.HostConfig, error) {
+	if c.UUID == "" || c.Image == "" {
+		return nil, nil, fmt.Errorf("container needs a uuid and an image: %w", errdefs.ErrInvalidArgument)
+	}
+	if c.CPU < 0 || c.Memory < 0 || c.Disk < 0 {
+		return nil, nil, fmt.Errorf("negative cpu, memory or disk: %w", errdefs.ErrInvalidArgument)
+	}
+	labels := make(map[string]string, len(c.Labels)+3)
+	maps.Copy(labels, c.Labels)
+	// Zun's own labels last: a user label cannot forge ownership.
+	labels[container.LabelManaged] = "true"
+	labels[container.LabelUUID] = c.UUID
+	labels[container.LabelProjectID] = c.ProjectID
+
+	cfg := &dcontainer.Config{
+		Image:      c.Image,
+		Cmd:        nonEmpty(c.Command),
+		Entrypoint: nonEmpty(c.Entrypoint),
+		Env:        envList(c.Environment),
+		WorkingDir: c.Workdir,
+		Hostname:   c.Hostname,
+		Labels:     labels,
+		Tty:        c.TTY,
+	}
+	if c.Interactive {
+		cfg.OpenStdin = true
+		cfg.AttachStdin = true
+		cfg.AttachStdout = true
+		cfg.AttachStderr = true
+	}
+	if hc := c.Healthcheck; hc != nil && hc.Test != "" {
+		cfg.Healthcheck = &dcontainer.HealthConfig{
+			Test:     []string{"CMD-SHELL", hc.Test},
+			Interval: time.Duration(hc.Interval) * time.Second,
+			Timeout:  time.Duration(hc.Timeout) * time.Second,
+			Retries:  hc.Retries,
+		}
+	}
+
+	host := &dcontainer.HostConfig{
+		Resources:   resources(c.CPU, c.Memory),
+		AutoRemove:  c.AutoRemove,
+		Privileged:  c.Privileged,
+		SecurityOpt: []string{"no-new-privileges:true"},
+		LogConfig: dcontainer.LogConfig{
+			Type:   "json-file",
+			Config: map[string]string{"max-size": logMaxSize, "max-file": logMaxFiles},
+		},
+		Runtime: c.Runtime,
+	}
+	if host.Runtime == "" {
+		host.Runtime = d.cfg.DefaultRuntime
+	}
+	pids := d.cfg.PidsLimit
+	if pids < 0 {
+		pids = -1
+	}
+	host.PidsLimit = &pids
+	if rp := c.RestartPolicy; rp != nil && rp.Name != "" {
+		host.RestartPolicy = dcontainer.RestartPolicy{
+			Name:              dcontainer.RestartPolicyMode(rp.Name),
+			MaximumRetryCount: rp.MaximumRetryCount,
+		}
+	}
+	if c.Disk > 0 && d.quota {
+		host.StorageOpt = map[string]string{"size": fmt.Sprintf("%dG", c.Disk)}
+	}
+	return cfg, host, nil
+}
+
+// resources converts Zun's cpu (cores) and memory (MiB) to engine limits:
+// shares as Zun, plus a hard CPU quota and no swap beyond the memory limit.
+// Zero leaves a resource unlimited.
+func resources(cpu float64, memoryMiB int64) dcontainer.Resources {
+	var r dcontainer.Resources
+	if cpu > 0 {
+		r.CPUShares = int64(1024 * cpu)
+		r.NanoCPUs = int64(cpu * 1e9)
+	}
+	if memoryMiB > 0 {
+		r.Memory = memoryMiB * mib
+		r.MemorySwap = r.Memory
+	}
+	return r
+}
+
+func nonEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// envList renders env as sorted KEY=VALUE pairs (stable for tests and
+// diffing).
+func envList(env map[string]string) []string {
+	if len(env) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}

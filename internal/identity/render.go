@@ -1,0 +1,151 @@
+package identity
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/openzun/zun/internal/model"
+)
+
+// Keystone's timestamp format.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type errorBody struct {
+	Error struct {
+		Code    int    `json:"code"`
+		Title   string `json:"title"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError answers in Keystone's format
+// {"error":{"code":401,"title":"Unauthorized","message":"..."}}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	var b errorBody
+	b.Error.Code = status
+	b.Error.Title = http.StatusText(status)
+	b.Error.Message = msg
+	writeJSON(w, status, b)
+}
+
+func (s *Service) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Keystone uri="`+s.cfg.PublicURL+`"`)
+	writeError(w, http.StatusUnauthorized, msgAuthRequired)
+}
+
+type ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+var defaultDomain = ref{ID: DefaultDomainID, Name: DefaultDomainName}
+
+type userView struct {
+	ID                string  `json:"id"`
+	Name              string  `json:"name"`
+	Domain            ref     `json:"domain"`
+	PasswordExpiresAt *string `json:"password_expires_at"`
+}
+
+type projectView struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Domain ref    `json:"domain"`
+}
+
+type endpointView struct {
+	ID        string `json:"id"`
+	Interface string `json:"interface"`
+	Region    string `json:"region"`
+	RegionID  string `json:"region_id"`
+	URL       string `json:"url"`
+}
+
+type serviceView struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	Name      string         `json:"name"`
+	Endpoints []endpointView `json:"endpoints"`
+}
+
+type tokenView struct {
+	Methods   []string      `json:"methods"`
+	User      userView      `json:"user"`
+	Project   *projectView  `json:"project,omitempty"`
+	IsDomain  *bool         `json:"is_domain,omitempty"`
+	Roles     []ref         `json:"roles,omitempty"`
+	Catalog   []serviceView `json:"catalog,omitempty"`
+	ExpiresAt string        `json:"expires_at"`
+	IssuedAt  string        `json:"issued_at"`
+	AuditIDs  []string      `json:"audit_ids"`
+}
+
+// tokenBody renders c; roleIDs maps role names to ids.
+func (s *Service) tokenBody(c *claims, u *model.User, p *model.Project, roleIDs map[string]string, withCatalog bool) map[string]tokenView {
+	v := tokenView{
+		Methods:   c.methodList(),
+		User:      userView{ID: u.ID, Name: u.Name, Domain: defaultDomain},
+		ExpiresAt: formatTime(c.Expires),
+		IssuedAt:  formatTime(c.Issued),
+		AuditIDs:  c.auditIDs(),
+	}
+	if p != nil {
+		no := false
+		v.Project = &projectView{ID: p.ID, Name: p.Name, Domain: defaultDomain}
+		v.IsDomain = &no
+		v.Roles = make([]ref, 0, len(c.Roles))
+		for _, name := range c.Roles {
+			v.Roles = append(v.Roles, ref{ID: roleIDs[name], Name: name})
+		}
+		if withCatalog {
+			v.Catalog = s.catalog()
+		}
+	}
+	return map[string]tokenView{"token": v}
+}
+
+// catalog renders the configured services, each with a public, internal
+// and admin endpoint. Ids are derived from the entries, so they are stable
+// across restarts.
+func (s *Service) catalog() []serviceView {
+	out := make([]serviceView, 0, len(s.cfg.Catalog))
+	for _, e := range s.cfg.Catalog {
+		sv := serviceView{ID: stableID("service", e.Type, e.Name), Type: e.Type, Name: e.Name}
+		for _, iface := range []string{"public", "internal", "admin"} {
+			sv.Endpoints = append(sv.Endpoints, endpointView{
+				ID:        stableID("endpoint", e.Type, e.Name, iface),
+				Interface: iface,
+				Region:    s.cfg.Region,
+				RegionID:  s.cfg.Region,
+				URL:       e.URL,
+			})
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
+func stableID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func (s *Service) links(path string) map[string]*string {
+	self := s.cfg.PublicURL + path
+	return map[string]*string{"self": &self, "previous": nil, "next": nil}
+}
