@@ -16,6 +16,7 @@ const (
 	LabelManaged   = "zun.managed"
 	LabelUUID      = "zun.uuid"
 	LabelProjectID = "zun.project_id"
+	LabelHost      = "zun.host"
 )
 
 // State is what the driver sees of a container.

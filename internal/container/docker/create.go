@@ -79,6 +79,9 @@ func (d *Driver) createSpec(c *model.Container) (*dcontainer.Config, *dcontainer
 	labels[container.LabelManaged] = "true"
 	labels[container.LabelUUID] = c.UUID
 	labels[container.LabelProjectID] = c.ProjectID
+	if d.cfg.ZunHost != "" {
+		labels[container.LabelHost] = d.cfg.ZunHost
+	}
 
 	cfg := &dcontainer.Config{
 		Image:      c.Image,

@@ -31,6 +31,11 @@ type Config struct {
 	// PidsLimit caps the processes of each container (default 1024; a
 	// negative value means unlimited).
 	PidsLimit int64 `json:"pids_limit" yaml:"pids_limit"`
+	// ZunHost is the compute host name. Containers are labelled with it
+	// (container.LabelHost) and List and Events see only its own, so
+	// several agents (or tests) sharing one engine never touch each
+	// other's containers.
+	ZunHost string `json:"zun_host" yaml:"zun_host"`
 }
 
 func (c *Config) setDefaults() {

@@ -38,7 +38,7 @@ func (d *Driver) Events(ctx context.Context) (<-chan container.Event, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	res := d.cli.Events(ctx, client.EventsListOptions{
-		Filters: managedFilter().Add("type", string(events.ContainerEventType)),
+		Filters: d.managedFilter().Add("type", string(events.ContainerEventType)),
 	})
 	out := make(chan container.Event, 64)
 	go func() {

@@ -30,7 +30,7 @@ func (d *Driver) Inspect(ctx context.Context, c *model.Container) (container.Sta
 func (d *Driver) List(ctx context.Context) ([]container.State, error) {
 	res, err := d.cli.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
-		Filters: managedFilter(),
+		Filters: d.managedFilter(),
 	})
 	if err != nil {
 		return nil, translate("list containers", err)
@@ -49,8 +49,12 @@ func (d *Driver) List(ctx context.Context) ([]container.State, error) {
 	return out, nil
 }
 
-func managedFilter() client.Filters {
-	return client.Filters{}.Add("label", container.LabelManaged+"=true")
+func (d *Driver) managedFilter() client.Filters {
+	f := client.Filters{}.Add("label", container.LabelManaged+"=true")
+	if d.cfg.ZunHost != "" {
+		f = f.Add("label", container.LabelHost+"="+d.cfg.ZunHost)
+	}
+	return f
 }
 
 // toState maps an inspect response to the driver's State.
