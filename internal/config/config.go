@@ -1,0 +1,285 @@
+// Package config is the one typed configuration of the zun services,
+// layered in a fixed order: Default(), then a YAML file (keys equal to flag
+// names), then ZUN_* environment variables, then command-line flags, then
+// Validate().
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Config holds every setting of zun-api and zun-compute.
+type Config struct {
+	AllInOne bool
+	// DataDir holds the SQLite database, keys and generated credentials.
+	DataDir string
+	// Listen is the API's address; PublicURL the base URL clients use
+	// (default http://<Listen>).
+	Listen    string
+	PublicURL string
+	// Database is "" (SQLite in DataDir), sqlite:///path or postgres://...
+	Database string
+	// NATSURL is the external bus ("nats://h:4222,nats://h2:4222"); empty in
+	// the all-in-one, which embeds a server.
+	NATSURL      string
+	NATSUser     string
+	NATSPassword string
+	// NATSListen makes the embedded server listen on TCP (host:port) so
+	// other compute agents can join the all-in-one; empty keeps it
+	// in-process only.
+	NATSListen string
+	// Host is the compute agent's host name (default: os.Hostname).
+	Host             string
+	AvailabilityZone string
+	DockerHost       string
+	// EmbeddedCompute runs a compute agent inside the all-in-one (default
+	// true); with false, agents join over NATSListen.
+	EmbeddedCompute bool
+	// Driver is the container driver: "docker", or "fake" (in-memory, for
+	// scheduler and scale tests).
+	Driver string
+	// Allocation ratios and reserved host memory (MiB) reported by agents.
+	CPUAllocationRatio float64
+	RAMAllocationRatio float64
+	ReservedHostMemory int64
+	// Scheduler.
+	Weigher string
+	// Compute periodic tasks.
+	SyncInterval      time.Duration
+	HeartbeatInterval time.Duration
+	ServiceDownTime   time.Duration
+	// AdminPassword bootstraps the admin user on first start; empty
+	// generates one into DataDir/admin-password.
+	AdminPassword string
+	TokenTTL      time.Duration
+	LogLevel      string
+	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
+	// exists).
+	ConfigFile string
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		DataDir:            "/var/lib/zun",
+		Listen:             "127.0.0.1:9517",
+		AvailabilityZone:   "nova",
+		EmbeddedCompute:    true,
+		Driver:             "docker",
+		CPUAllocationRatio: 16,
+		RAMAllocationRatio: 1.5,
+		ReservedHostMemory: 512,
+		Weigher:            "spread",
+		SyncInterval:       60 * time.Second,
+		HeartbeatInterval:  10 * time.Second,
+		ServiceDownTime:    180 * time.Second,
+		TokenTTL:           time.Hour,
+		LogLevel:           "info",
+	}
+}
+
+// field binds one setting to its flag, env and file names.
+type field struct {
+	name, usage string
+	str         *string
+	dur         *time.Duration
+	b           *bool
+	f           *float64
+	i           *int64
+}
+
+func (c *Config) fields() []field {
+	return []field{
+		{name: "all-in-one", usage: "run API, scheduler, compute agent, embedded NATS, identity and SQLite in one process", b: &c.AllInOne},
+		{name: "data-dir", usage: "directory of the database, keys and generated credentials", str: &c.DataDir},
+		{name: "listen", usage: "API listen address host:port", str: &c.Listen},
+		{name: "public-url", usage: "base URL clients use to reach the API (default http://<listen>)", str: &c.PublicURL},
+		{name: "database", usage: "database URL: empty (SQLite in data-dir), sqlite:///path or postgres://...", str: &c.Database},
+		{name: "nats-url", usage: "external NATS server URL(s), comma separated", str: &c.NATSURL},
+		{name: "nats-user", usage: "NATS user", str: &c.NATSUser},
+		{name: "nats-password", usage: "NATS password", str: &c.NATSPassword},
+		{name: "nats-listen", usage: "all-in-one: let the embedded NATS listen on host:port for more agents", str: &c.NATSListen},
+		{name: "host", usage: "compute host name (default: the machine's)", str: &c.Host},
+		{name: "availability-zone", usage: "availability zone of this compute host", str: &c.AvailabilityZone},
+		{name: "docker-host", usage: "Docker engine address (default $DOCKER_HOST or the local socket)", str: &c.DockerHost},
+		{name: "embedded-compute", usage: "all-in-one: run a compute agent in the process", b: &c.EmbeddedCompute},
+		{name: "driver", usage: "container driver: docker, or fake (in-memory, for scale tests)", str: &c.Driver},
+		{name: "cpu-allocation-ratio", usage: "virtual CPU to physical CPU ratio of this compute host", f: &c.CPUAllocationRatio},
+		{name: "ram-allocation-ratio", usage: "virtual RAM to physical RAM ratio of this compute host", f: &c.RAMAllocationRatio},
+		{name: "reserved-host-memory", usage: "MiB of host memory kept for the host", i: &c.ReservedHostMemory},
+		{name: "weigher", usage: "scheduler weigher: spread or binpack", str: &c.Weigher},
+		{name: "sync-interval", usage: "period of the compute reconcile with the engine", dur: &c.SyncInterval},
+		{name: "heartbeat-interval", usage: "period of compute heartbeats", dur: &c.HeartbeatInterval},
+		{name: "service-down-time", usage: "a service without heartbeat for this long is down", dur: &c.ServiceDownTime},
+		{name: "admin-password", usage: "bootstrap admin password (default: generated into data-dir)", str: &c.AdminPassword},
+		{name: "token-ttl", usage: "lifetime of issued tokens", dur: &c.TokenTTL},
+		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
+	}
+}
+
+func (f field) set(v string) error {
+	switch {
+	case f.str != nil:
+		*f.str = v
+	case f.dur != nil:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.dur = d
+	case f.b != nil:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.b = b
+	case f.f != nil:
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.f = x
+	case f.i != nil:
+		x, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.i = x
+	}
+	return nil
+}
+
+// Load layers defaults, file, environment and args (flags) for program
+// name. env is os.Environ-style.
+func Load(name string, args, env []string) (Config, error) {
+	c := Default()
+	// The config file may be named by flag or env; find it first.
+	envMap := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			envMap[k] = v
+		}
+	}
+	file := envMap["ZUN_CONFIG"]
+	for i, a := range args {
+		if a == "--config" || a == "-config" {
+			if i+1 < len(args) {
+				file = args[i+1]
+			}
+		} else if v, ok := strings.CutPrefix(a, "--config="); ok {
+			file = v
+		}
+	}
+	explicit := file != ""
+	if file == "" {
+		file = "/etc/zun/zun.yaml"
+	}
+	if err := c.loadFile(file, explicit); err != nil {
+		return c, err
+	}
+	for _, f := range c.fields() {
+		key := "ZUN_" + strings.ToUpper(strings.ReplaceAll(f.name, "-", "_"))
+		if v, ok := envMap[key]; ok {
+			if err := f.set(v); err != nil {
+				return c, fmt.Errorf("environment %s: %w", key, err)
+			}
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	for _, f := range c.fields() {
+		switch {
+		case f.str != nil:
+			fs.StringVar(f.str, f.name, *f.str, f.usage)
+		case f.dur != nil:
+			fs.DurationVar(f.dur, f.name, *f.dur, f.usage)
+		case f.b != nil:
+			fs.BoolVar(f.b, f.name, *f.b, f.usage)
+		case f.f != nil:
+			fs.Float64Var(f.f, f.name, *f.f, f.usage)
+		case f.i != nil:
+			fs.Int64Var(f.i, f.name, *f.i, f.usage)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.Validate()
+}
+
+func (c *Config) loadFile(path string, explicit bool) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("failed to read config file: %w", err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("failed to parse config file %s: %w", path, err)
+	}
+	byName := map[string]field{}
+	for _, f := range c.fields() {
+		byName[f.name] = f
+	}
+	for k, v := range m {
+		f, ok := byName[strings.ReplaceAll(k, "_", "-")]
+		if !ok {
+			return fmt.Errorf("config file %s: unknown key %q", path, k)
+		}
+		if err := f.set(fmt.Sprint(v)); err != nil {
+			return fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the settings.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("data-dir must not be empty")
+	}
+	if c.Listen == "" {
+		return errors.New("listen must not be empty")
+	}
+	if c.Driver != "docker" && c.Driver != "fake" {
+		return fmt.Errorf("driver must be docker or fake, not %q", c.Driver)
+	}
+	if c.CPUAllocationRatio <= 0 || c.RAMAllocationRatio <= 0 || c.ReservedHostMemory < 0 {
+		return errors.New("allocation ratios must be positive and reserved-host-memory not negative")
+	}
+	if c.Weigher != "spread" && c.Weigher != "binpack" {
+		return fmt.Errorf("weigher must be spread or binpack, not %q", c.Weigher)
+	}
+	for name, d := range map[string]time.Duration{"sync-interval": c.SyncInterval, "heartbeat-interval": c.HeartbeatInterval,
+		"service-down-time": c.ServiceDownTime, "token-ttl": c.TokenTTL} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be positive", name)
+		}
+	}
+	if c.ServiceDownTime <= c.HeartbeatInterval {
+		return errors.New("service-down-time must be longer than heartbeat-interval")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/openzun/zun/internal/bus"
+	"github.com/openzun/zun/internal/bus/natsbus"
+	"github.com/openzun/zun/internal/compute"
+	"github.com/openzun/zun/internal/config"
+	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/container/docker"
+	"github.com/openzun/zun/internal/container/fake"
+)
+
+// RunCompute runs a standalone zun-compute until ctx ends. It needs only
+// the bus and the local engine: no database credentials.
+func RunCompute(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.NATSURL == "" {
+		return fmt.Errorf("nats-url is required")
+	}
+	b, err := natsbus.Connect(ctx, cfg.NATSURL, natsbus.Options{User: cfg.NATSUser, Password: cfg.NATSPassword, Name: "zun-compute@" + cfg.Host},
+		log.With("component", "bus"))
+	if err != nil {
+		return fmt.Errorf("failed to connect to NATS: %w", err)
+	}
+	defer b.Close()
+	return RunAgent(ctx, cfg, b, log)
+}
+
+// NewDriver returns the configured container driver.
+func NewDriver(ctx context.Context, cfg config.Config, log *slog.Logger) (container.Driver, error) {
+	if cfg.Driver == "fake" {
+		return fake.New(fake.Options{}), nil
+	}
+	drv, err := docker.New(ctx, docker.Config{Host: cfg.DockerHost, ZunHost: cfg.Host}, log.With("component", "docker"))
+	if err != nil {
+		return nil, fmt.Errorf("failed to connect to the Docker engine: %w", err)
+	}
+	return drv, nil
+}
+
+// RunAgent runs a compute agent on b until ctx ends.
+func RunAgent(ctx context.Context, cfg config.Config, b bus.Bus, log *slog.Logger) error {
+	if cfg.Host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("failed to get host name: %w", err)
+		}
+		cfg.Host = h
+	}
+	drv, err := NewDriver(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	agent, err := compute.New(ComputeConfig(cfg), drv, b, log)
+	if err != nil {
+		return err
+	}
+	return agent.Run(ctx)
+}
+
+// ComputeConfig derives the agent's settings.
+func ComputeConfig(cfg config.Config) compute.Config {
+	return compute.Config{Host: cfg.Host, AvailabilityZone: cfg.AvailabilityZone,
+		SyncInterval: cfg.SyncInterval, HeartbeatInterval: cfg.HeartbeatInterval,
+		CPUAllocationRatio: cfg.CPUAllocationRatio, RAMAllocationRatio: cfg.RAMAllocationRatio,
+		ReservedMemory: cfg.ReservedHostMemory}
+}
