@@ -1,6 +1,7 @@
 module github.com/openzun/zun
 
 go 1.26.0
+
 require (
 	github.com/Microsoft/go-winio v0.6.2
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op
@@ -51,4 +52,9 @@ require (
 	modernc.org/mathutil v1.7.1
 	modernc.org/memory v1.12.1
 	modernc.org/sqlite v1.62.0
+)
+
+require (
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	golang.org/x/sync v0.25.0 // indirect
 )

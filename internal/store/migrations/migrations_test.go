@@ -1,0 +1,34 @@
+package migrations
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestAll(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 || len(all) != SchemaVersion() {
+		t.Fatalf("%d migrations, SchemaVersion %d", len(all), SchemaVersion())
+	}
+	for i, m := range all {
+		if m.Version != i+1 || !strings.HasPrefix(m.Name, "000") || len(Statements(m.SQL)) == 0 {
+			t.Fatalf("migration %d: %+v", i, m.Name)
+		}
+	}
+}
+
+func TestStatements(t *testing.T) {
+	got := Statements("-- comment\nCREATE TABLE a (\n  x INT\n);\n\nCREATE INDEX b ON a (x);\nSELECT 1")
+	want := []string{"CREATE TABLE a (\n  x INT\n);", "CREATE INDEX b ON a (x);", "SELECT 1"}
+	if len(got) != len(want) {
+		t.Fatalf("Statements = %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("statement %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
