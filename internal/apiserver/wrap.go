@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		rid := newRequestID()
 		w.Header().Set("X-Openstack-Request-Id", rid)
 		ctx := zunctx.WithRequestID(r.Context(), rid)
-		q := &request{ctx: ctx, r: r, w: w, query: r.URL.Query(), version: api.MinVersion}
+		q := &request{ctx: ctx, r: r, w: w, query: pythonNone(r.URL.Query()), version: api.MinVersion}
 		status, err := s.serve(rt, q, w)
 		if err != nil {
 			status = s.writeError(w, q, err)
@@ -84,6 +85,19 @@ func (s *Server) serve(rt route, q *request, w http.ResponseWriter) (int, error)
 		return 0, err
 	}
 	return status, writeJSON(w, status, body)
+}
+
+// pythonNone drops query parameters whose value is the literal "None":
+// python-zunclient url-encodes unset optional parameters that way (for
+// example kill without --signal sends signal=None), and Zun treats them as
+// absent.
+func pythonNone(v url.Values) url.Values {
+	for k, vs := range v {
+		if len(vs) == 1 && vs[0] == "None" {
+			delete(v, k)
+		}
+	}
+	return v
 }
 
 type versionErr struct{ error }

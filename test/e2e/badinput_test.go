@@ -16,6 +16,8 @@ func TestBadInput(t *testing.T) {
 		a.Do("GET", "/v1/containers?all_projects=true", nil, 200, &l)
 		return len(l.Containers)
 	}
+	var target container
+	a.Do("POST", "/v1/containers", map[string]any{"image": "busybox:1.35", "name": "target"}, 202, &target)
 	before := count()
 
 	cases := []struct {
@@ -47,7 +49,7 @@ func TestBadInput(t *testing.T) {
 		{"bad sort dir", "GET", "/v1/containers?sort_dir=up", "1.40", nil, "", 400, "sort"},
 		{"bad limit", "GET", "/v1/containers?limit=-3", "1.40", nil, "", 400, "limit"},
 		{"missing container", "GET", "/v1/containers/nope", "1.40", nil, "", 404, "nope"},
-		{"bad kill signal", "POST", "/v1/containers/nope/kill?signal=SIGFOO", "1.40", nil, "", 400, "signal"},
+		{"bad kill signal", "POST", "/v1/containers/target/kill?signal=SIGFOO", "1.40", nil, "", 400, "signal"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

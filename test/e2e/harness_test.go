@@ -110,7 +110,7 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.stop(syscall.SIGTERM)
 		if t.Failed() {
-			t.Logf("%s log:\n%s", name, tail(p.Log(), 60))
+			t.Logf("%s log (requests left out):\n%s", name, tail(withoutRequests(p.Log()), 40))
 		}
 	})
 	return p
@@ -398,4 +398,14 @@ func (a *aio) doRawHeaders(method, path, token, version string) (http.Header, in
 	}
 	resp.Body.Close()
 	return resp.Header, resp.StatusCode
+}
+
+func withoutRequests(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.Contains(l, "msg=request ") || strings.Contains(l, "status=5") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestContainerLifecycle(t *testing.T) {
 		Output   string `json:"output"`
 		ExitCode int    `json:"exit_code"`
 	}
-	a.Do("POST", "/v1/containers/"+c.UUID+"/execute?command=sh+-c+'echo+$FOO;+exit+3'", nil, 200, &ex)
+	a.Do("POST", "/v1/containers/"+c.UUID+"/execute?command="+url.QueryEscape("sh -c 'echo $FOO; exit 3'"), nil, 200, &ex)
 	if strings.TrimSpace(ex.Output) != "bar" || ex.ExitCode != 3 {
 		t.Errorf("exec: %+v", ex)
 	}
