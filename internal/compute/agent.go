@@ -30,6 +30,8 @@ type Agent struct {
 	subs []bus.Subscription
 	// ready is closed once the start-up reconcile has run.
 	ready chan struct{}
+	// kick asks for a reconcile soon (an engine container vanished).
+	kick chan struct{}
 }
 
 // New returns an agent; Run starts it.
@@ -49,6 +51,7 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 		cond:  rpc.ConductorClient{Bus: b},
 		log:   logger.With("component", "compute", "host", cfg.Host),
 		ready: make(chan struct{}),
+		kick:  make(chan struct{}, 1),
 	}, nil
 }
 
@@ -90,10 +93,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	loops.Add(3)
 	go func() { defer loops.Done(); a.every(ctx, a.cfg.HeartbeatInterval, a.heartbeat) }()
 	go func() { defer loops.Done(); a.every(ctx, a.cfg.InventoryInterval, a.register) }()
-	go func() {
-		defer loops.Done()
-		a.every(ctx, a.cfg.SyncInterval, func(ctx context.Context) error { return a.reconcile(ctx, false) })
-	}()
+	go func() { defer loops.Done(); a.reconcileLoop(ctx) }()
 	a.followEvents(ctx)
 	loops.Wait()
 	a.wg.Wait()
@@ -111,6 +111,23 @@ func (a *Agent) every(ctx context.Context, d time.Duration, f func(context.Conte
 			if err := f(ctx); err != nil {
 				a.log.Warn("periodic task failed", "err", err)
 			}
+		}
+	}
+}
+
+// reconcileLoop reconciles every SyncInterval, and soon after a kick.
+func (a *Agent) reconcileLoop(ctx context.Context) {
+	t := time.NewTicker(a.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-a.kick:
+		}
+		if err := a.reconcile(ctx, false); err != nil {
+			a.log.Warn("reconcile failed", "err", err)
 		}
 	}
 }

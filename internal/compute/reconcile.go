@@ -192,8 +192,12 @@ func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
 	c := &model.Container{UUID: ev.UUID}
 	st, err := a.drv.Inspect(ctx, c)
 	if err != nil {
-		// Destroyed: the periodic reconcile applies the missing-container
-		// rules with the full record.
+		// Destroyed (auto_remove, or removed behind our back): reconcile
+		// now, which applies the missing-container rules to the record.
+		select {
+		case a.kick <- struct{}{}:
+		default:
+		}
 		return
 	}
 	a.sync(ctx, ev.UUID, st)
