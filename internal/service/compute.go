@@ -55,6 +55,11 @@ func RunAgent(ctx context.Context, cfg config.Config, b bus.Bus, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	return RunAgentWith(ctx, cfg, b, drv, log)
+}
+
+// RunAgentWith runs a compute agent with a given driver until ctx ends.
+func RunAgentWith(ctx context.Context, cfg config.Config, b bus.Bus, drv container.Driver, log *slog.Logger) error {
 	agent, err := compute.New(ComputeConfig(cfg), drv, b, log)
 	if err != nil {
 		return err
