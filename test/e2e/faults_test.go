@@ -52,7 +52,7 @@ func TestComputeKilledDuringCreates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := "killme-" + filepath.Base(dir)
+	host := uniqueHost()
 	computeArgs := []string{"--nats-url", "nats://" + natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
 		"--host", host, "--sync-interval", "3s", "--heartbeat-interval", "1s", "--data-dir", dir}
 	comp := startProc(t, "zun-compute", computeArgs...)

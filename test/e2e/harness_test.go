@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,6 +60,14 @@ func requireDocker(t *testing.T) {
 	if _, err := os.Stat("/var/run/docker.sock"); err != nil {
 		t.Skip("needs a Docker engine at /var/run/docker.sock")
 	}
+}
+
+// uniqueHost names a compute host no other test (or test binary) uses, so
+// agents sharing the engine never reconcile each other's containers.
+func uniqueHost() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "e2e-" + hex.EncodeToString(b[:])
 }
 
 func freePort(t *testing.T) string {
@@ -160,7 +170,7 @@ func startAIO(t *testing.T, extra ...string) *aio {
 
 func startAIOAt(t *testing.T, dir, addr string, extra ...string) *aio {
 	t.Helper()
-	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", "e2e-" + filepath.Base(dir)}, extra...)
+	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", uniqueHost()}, extra...)
 	a := &aio{t: t, URL: "http://" + addr, DataDir: dir, args: args}
 	a.Proc = startProc(t, "zun-api", args...)
 	a.waitReady()
