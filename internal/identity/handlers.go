@@ -1,12 +1,10 @@
 package identity
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
@@ -174,122 +172,6 @@ func (s *Service) roleIDs(r *http.Request) (map[string]string, error) {
 
 func (s *Service) handleCatalog(w http.ResponseWriter, _ *http.Request, _ *claims) {
 	writeJSON(w, http.StatusOK, map[string]any{"catalog": s.catalog(), "links": s.links("/v3/auth/catalog")})
-}
-
-type projectListItem struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	DomainID    string            `json:"domain_id"`
-	Description string            `json:"description"`
-	Enabled     bool              `json:"enabled"`
-	IsDomain    bool              `json:"is_domain"`
-	ParentID    string            `json:"parent_id"`
-	Tags        []string          `json:"tags"`
-	Links       map[string]string `json:"links"`
-}
-
-func (s *Service) projectItem(p *model.Project) projectListItem {
-	return projectListItem{
-		ID: p.ID, Name: p.Name, DomainID: p.DomainID, Description: p.Description,
-		Enabled: p.Enabled, ParentID: p.DomainID, Tags: []string{},
-		Links: map[string]string{"self": s.cfg.PublicURL + "/v3/projects/" + p.ID},
-	}
-}
-
-// handleAuthProjects lists the enabled projects the caller has a role on.
-func (s *Service) handleAuthProjects(w http.ResponseWriter, r *http.Request, c *claims) {
-	all, err := s.st.ListProjects(r.Context())
-	if err != nil {
-		s.internal(w, r, fmt.Errorf("list projects: %w", err))
-		return
-	}
-	out := []projectListItem{}
-	for _, p := range all {
-		if !p.Enabled {
-			continue
-		}
-		roles, err := s.st.RolesOf(r.Context(), c.UserID, p.ID)
-		if err != nil {
-			s.internal(w, r, fmt.Errorf("roles of user: %w", err))
-			return
-		}
-		if len(roles) > 0 {
-			out = append(out, s.projectItem(p))
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"projects": out, "links": s.links("/v3/auth/projects")})
-}
-
-func (s *Service) handleProjects(w http.ResponseWriter, r *http.Request, _ *claims) {
-	all, err := s.st.ListProjects(r.Context())
-	if err != nil {
-		s.internal(w, r, fmt.Errorf("list projects: %w", err))
-		return
-	}
-	name := r.URL.Query().Get("name")
-	out := []projectListItem{}
-	for _, p := range all {
-		if name == "" || p.Name == name {
-			out = append(out, s.projectItem(p))
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"projects": out, "links": s.links("/v3/projects")})
-}
-
-type userListItem struct {
-	ID                string            `json:"id"`
-	Name              string            `json:"name"`
-	DomainID          string            `json:"domain_id"`
-	DefaultProjectID  string            `json:"default_project_id,omitempty"`
-	Enabled           bool              `json:"enabled"`
-	PasswordExpiresAt *string           `json:"password_expires_at"`
-	Links             map[string]string `json:"links"`
-}
-
-func (s *Service) handleUsers(w http.ResponseWriter, r *http.Request, _ *claims) {
-	all, err := s.st.ListUsers(r.Context())
-	if err != nil {
-		s.internal(w, r, fmt.Errorf("list users: %w", err))
-		return
-	}
-	name := r.URL.Query().Get("name")
-	out := []userListItem{}
-	for _, u := range all {
-		if name == "" || u.Name == name {
-			out = append(out, userListItem{
-				ID: u.ID, Name: u.Name, DomainID: u.DomainID, DefaultProjectID: u.DefaultProjectID,
-				Enabled: u.Enabled, Links: map[string]string{"self": s.cfg.PublicURL + "/v3/users/" + u.ID},
-			})
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out, "links": s.links("/v3/users")})
-}
-
-type roleListItem struct {
-	ID       string            `json:"id"`
-	Name     string            `json:"name"`
-	DomainID *string           `json:"domain_id"`
-	Links    map[string]string `json:"links"`
-}
-
-func (s *Service) handleRoles(w http.ResponseWriter, r *http.Request, _ *claims) {
-	all, err := s.st.ListRoles(r.Context())
-	if err != nil {
-		s.internal(w, r, fmt.Errorf("list roles: %w", err))
-		return
-	}
-	name := r.URL.Query().Get("name")
-	out := []roleListItem{}
-	for _, role := range all {
-		if name == "" || role.Name == name {
-			out = append(out, roleListItem{
-				ID: role.ID, Name: role.Name,
-				Links: map[string]string{"self": s.cfg.PublicURL + "/v3/roles/" + role.ID},
-			})
-		}
-	}
-	slices.SortFunc(out, func(a, b roleListItem) int { return cmp.Compare(a.Name, b.Name) })
-	writeJSON(w, http.StatusOK, map[string]any{"roles": out, "links": s.links("/v3/roles")})
 }
 
 // clip bounds a caller-supplied string before it is logged.

@@ -55,9 +55,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
-// newEnvWith lets extra add routes (beside /identity) before the server
-// starts.
-func newEnvWith(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
+// newBareEnv is a bootstrapped service without demo and alice; extra may
+// add routes (beside /identity) before the server starts.
+func newBareEnv(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
 	t.Helper()
 	e := &env{t: t, st: newFakeStore(), keyFile: filepath.Join(t.TempDir(), "keys", "token.key")}
 	// The URL must be known before the service (its PublicURL), and the
@@ -74,10 +74,17 @@ func newEnvWith(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 
-	ctx := context.Background()
-	if err := e.svc.Bootstrap(ctx, BootstrapConfig{AdminUser: "admin", AdminPassword: adminPassword, AdminProject: "admin"}); err != nil {
+	if err := e.svc.Bootstrap(context.Background(), BootstrapConfig{AdminUser: "admin", AdminPassword: adminPassword, AdminProject: "admin"}); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
+	return e
+}
+
+// newEnvWith is newBareEnv with project demo and its member alice.
+func newEnvWith(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
+	t.Helper()
+	e := newBareEnv(t, extra)
+	ctx := context.Background()
 	demo := &model.Project{ID: newID(), Name: "demo", DomainID: DefaultDomainID, Enabled: true}
 	hash, err := HashPassword(alicePassword)
 	if err != nil {

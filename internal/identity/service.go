@@ -82,9 +82,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v3/auth/tokens", s.handleCheck)
 	mux.HandleFunc("GET /v3/auth/catalog", s.authed(s.handleCatalog))
 	mux.HandleFunc("GET /v3/auth/projects", s.authed(s.handleAuthProjects))
-	mux.HandleFunc("GET /v3/projects", s.admin(s.handleProjects))
-	mux.HandleFunc("GET /v3/users", s.admin(s.handleUsers))
-	mux.HandleFunc("GET /v3/roles", s.admin(s.handleRoles))
+	s.adminRoutes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Vary", "X-Auth-Token")
 		w.Header().Set("Cache-Control", "no-store")
@@ -108,7 +106,8 @@ func (s *Service) Handler() http.Handler {
 			writeError(w, http.StatusNotFound, "The resource could not be found.")
 			return
 		}
-		h.ServeHTTP(w, r)
+		// ServeHTTP, not h: only it sets the path values of the pattern.
+		mux.ServeHTTP(w, r)
 	})
 }
 
@@ -153,15 +152,4 @@ func (s *Service) authed(h authedHandler) http.HandlerFunc {
 		}
 		h(w, r, c)
 	}
-}
-
-// admin requires a valid X-Auth-Token holding the admin role.
-func (s *Service) admin(h authedHandler) http.HandlerFunc {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, c *claims) {
-		if !hasRole(c, RoleAdmin) {
-			writeError(w, http.StatusForbidden, "You are not authorized to perform the requested action.")
-			return
-		}
-		h(w, r, c)
-	})
 }
