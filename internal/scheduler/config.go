@@ -14,6 +14,8 @@ import (
 const (
 	DefaultSnapshotTTL  = time.Second
 	DefaultInventoryTTL = 10 * time.Second
+	// DefaultClaimBatch is the most claims committed in one transaction.
+	DefaultClaimBatch = 64
 )
 
 // Config configures a Scheduler. Zero fields take the defaults.
@@ -42,6 +44,10 @@ type Config struct {
 	InventoryTTL time.Duration
 	// Search bounds and number of claim attempts per snapshot.
 	Select SelectOptions
+	// ClaimBatch is the most claims of concurrent Schedule calls that are
+	// committed together when the Claimer is a BatchClaimer; 0 means
+	// DefaultClaimBatch, 1 claims one by one.
+	ClaimBatch int
 }
 
 // withDefaults fills zero fields.
@@ -67,6 +73,9 @@ func (c Config) withDefaults() Config {
 		c.InventoryTTL = DefaultInventoryTTL
 	}
 	c.InventoryTTL = max(c.InventoryTTL, c.SnapshotTTL)
+	if c.ClaimBatch == 0 {
+		c.ClaimBatch = DefaultClaimBatch
+	}
 	c.Select = c.Select.withDefaults()
 	return c
 }
@@ -93,6 +102,9 @@ func (c Config) build() ([]Filter, []Weigher, error) {
 	}
 	if c.Select.Candidates > 100 {
 		return nil, nil, fmt.Errorf("invalid scheduler config: %d claim candidates is more than 100: %w", c.Select.Candidates, errdefs.ErrInvalidArgument)
+	}
+	if c.ClaimBatch < 0 || c.ClaimBatch > 1000 {
+		return nil, nil, fmt.Errorf("invalid scheduler config: claim batch %d is not within 1 to 1000: %w", c.ClaimBatch, errdefs.ErrInvalidArgument)
 	}
 	return fs, []Weigher{w}, nil
 }

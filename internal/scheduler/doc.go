@@ -13,7 +13,11 @@
 // lists are re-read only every Config.InventoryTTL, usage at every refresh)
 // and then claims the best candidate through a Claimer: the store records
 // the allocation in one transaction that re-checks capacity (optimistic
-// concurrency, correct with several zun-api replicas). A refused claim
+// concurrency, correct with several zun-api replicas). When the Claimer is
+// a BatchClaimer, the claims of concurrent Schedule calls are committed
+// together (group commit: a batch is whatever queued while the previous
+// one committed, so a lone caller never waits) and each caller gets its
+// own item's result. A refused claim
 // (errdefs.ErrConflict) moves on to the next candidate and finally refreshes
 // the snapshot once. Successful claims are added to the cached snapshot so
 // back-to-back decisions do not over-pick a host. Callers should call

@@ -19,6 +19,7 @@ type Scheduler struct {
 	cfg      Config
 	src      Source
 	claimer  Claimer
+	group    *groupClaimer // nil: claims go one by one to claimer
 	log      *slog.Logger
 	now      func() time.Time
 	filters  []Filter
@@ -65,6 +66,9 @@ func New(cfg Config, src Source, claimer Claimer, logger *slog.Logger, now func(
 		now:      now,
 		filters:  fs,
 		weighers: ws,
+	}
+	if bc, ok := claimer.(BatchClaimer); ok && cfg.ClaimBatch > 1 {
+		s.group = &groupClaimer{bc: bc, max: cfg.ClaimBatch}
 	}
 	var seq uint64
 	var seqMu sync.Mutex
@@ -123,7 +127,7 @@ func (s *Scheduler) try(ctx context.Context, snap *Snapshot, r *Request) (string
 	conflicts := 0
 	for _, h := range cands {
 		name := h.Node.Hostname
-		err := s.claimer.Claim(ctx, model.Allocation{
+		err := s.claim(ctx, model.Allocation{
 			ContainerUUID: r.ContainerUUID,
 			Host:          name,
 			CPU:           r.CPU,
@@ -146,4 +150,13 @@ func (s *Scheduler) try(ctx context.Context, snap *Snapshot, r *Request) (string
 		s.mu.Unlock()
 	}
 	return "", conflicts, nil
+}
+
+// claim durably claims a, in a batch with the claims of concurrent calls
+// when the claimer can batch.
+func (s *Scheduler) claim(ctx context.Context, a model.Allocation) error {
+	if s.group != nil {
+		return s.group.claim(ctx, a)
+	}
+	return s.claimer.Claim(ctx, a)
 }

@@ -25,7 +25,21 @@ type Claimer interface {
 	Claim(ctx context.Context, a model.Allocation) error
 }
 
-var _ Claimer = store.Hosts(nil)
+// BatchClaimer is a Claimer that can also claim several allocations in
+// one transaction, each re-checked and decided alone in order, the
+// batch's earlier claims counted (group commit). The result has one entry
+// per allocation, nil when claimed; a database failure fails every item.
+// The Scheduler uses it, when the Claimer has it, to coalesce the claims
+// of concurrent Schedule calls. store.Hosts implements it.
+type BatchClaimer interface {
+	Claimer
+	ClaimBatch(ctx context.Context, allocs []model.Allocation) []error
+}
+
+var (
+	_ Claimer      = store.Hosts(nil)
+	_ BatchClaimer = store.Hosts(nil)
+)
 
 // StoreSource adapts a store to Source. It reads with a system context, as
 // the scheduler works for the service, not for a project.

@@ -88,6 +88,14 @@ type Hosts interface {
 	// errdefs.ErrConflict; nothing is written then. Correct under
 	// concurrency from several API processes on one PostgreSQL.
 	Claim(ctx context.Context, a model.Allocation) error
+	// ClaimBatch claims allocs in one transaction (group commit). Each
+	// allocation, in order, is re-checked exactly as Claim does, counting
+	// the allocations of the batch recorded before it, and is recorded or
+	// refused on its own: the result has one entry per allocation, nil
+	// when claimed, else the error Claim would give (errdefs.ErrConflict,
+	// ErrNotFound, ErrAlreadyExists, ErrInvalidArgument). A database
+	// failure fails every item. Correct under concurrency like Claim.
+	ClaimBatch(ctx context.Context, allocs []model.Allocation) []error
 	// Resize changes an existing allocation with the same capacity re-check.
 	Resize(ctx context.Context, containerUUID string, cpu float64, memory int64) error
 	// Release drops a container's allocation (no error if none).

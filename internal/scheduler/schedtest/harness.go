@@ -13,11 +13,12 @@ import (
 )
 
 // Harness is an in-memory cluster: nodes, services and allocations. It
-// implements scheduler.Source and scheduler.Claimer. Safe for concurrent
-// use.
+// implements scheduler.Source, scheduler.Claimer and
+// scheduler.BatchClaimer. Safe for concurrent use.
 type Harness struct {
-	// ClaimDelay, if set, is slept inside Claim before the capacity
-	// check, outside the lock, to widen race windows in tests.
+	// ClaimDelay, if set, is slept inside Claim and ClaimBatch (once per
+	// batch) before the capacity check, outside the lock, to widen race
+	// windows in tests.
 	ClaimDelay time.Duration
 	// Unchecked makes Claim record allocations without the capacity
 	// check, so a test can see whether the scheduler alone over-commits.
@@ -32,6 +33,7 @@ type Harness struct {
 	loads     int
 	claims    int
 	conflicts int
+	batches   int
 }
 
 // New returns an empty harness.
@@ -104,15 +106,47 @@ func (h *Harness) Usage(context.Context) (map[string]model.Usage, error) {
 // room (Capacity minus usage), atomically. No room gives ErrConflict; an
 // unknown host ErrNotFound; a container already allocated ErrAlreadyExists.
 func (h *Harness) Claim(ctx context.Context, a model.Allocation) error {
-	if h.ClaimDelay > 0 {
-		select {
-		case <-time.After(h.ClaimDelay):
-		case <-ctx.Done():
-			return fmt.Errorf("failed to claim: %w", ctx.Err())
-		}
+	if err := h.delay(ctx); err != nil {
+		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.claimLocked(a)
+}
+
+// ClaimBatch implements scheduler.BatchClaimer: it claims each allocation
+// as Claim does, in order, atomically for the whole batch.
+func (h *Harness) ClaimBatch(ctx context.Context, allocs []model.Allocation) []error {
+	errs := make([]error, len(allocs))
+	if err := h.delay(ctx); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.batches++
+	for i, a := range allocs {
+		errs[i] = h.claimLocked(a)
+	}
+	return errs
+}
+
+func (h *Harness) delay(ctx context.Context) error {
+	if h.ClaimDelay <= 0 {
+		return nil
+	}
+	select {
+	case <-time.After(h.ClaimDelay):
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("failed to claim: %w", ctx.Err())
+	}
+}
+
+// claimLocked claims a; h.mu is held.
+func (h *Harness) claimLocked(a model.Allocation) error {
 	h.claims++
 	n, ok := h.nodes[a.Host]
 	if !ok {
@@ -133,6 +167,13 @@ func (h *Harness) Claim(ctx context.Context, a model.Allocation) error {
 	h.usage[a.Host] = u
 	h.allocs[a.ContainerUUID] = a
 	return nil
+}
+
+// Batches returns how many ClaimBatch calls the harness has seen.
+func (h *Harness) Batches() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.batches
 }
 
 // Release drops a container's allocation (no error if none).

@@ -77,3 +77,54 @@ func benchClaim(b *testing.B, dsn string, parallel bool) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
 }
+
+// BenchmarkClaimBatch measures Hosts.ClaimBatch with batches of 16 and 64
+// claims spread over the hosts as in BenchmarkClaim, reporting claims/s.
+func BenchmarkClaimBatch(b *testing.B) {
+	for _, backend := range []struct {
+		name string
+		dsn  func(b *testing.B) string
+	}{
+		{"sqlite", func(b *testing.B) string { return sqliteDSN(b) }},
+		{"postgres", func(b *testing.B) string { return pgtest.Shared(b) }},
+	} {
+		for _, size := range []int{16, 64} {
+			b.Run(fmt.Sprintf("%s/batch=%d", backend.name, size), func(b *testing.B) {
+				benchClaimBatch(b, backend.dsn(b), size)
+			})
+		}
+	}
+}
+
+func benchClaimBatch(b *testing.B, dsn string, size int) {
+	s := openStore(b, dsn)
+	ctx := zunctx.System(context.Background())
+	claims := b.N * size
+	hosts := max(8, claims/50)
+	names := make([]string, hosts)
+	for i := range names {
+		n := storetest.NewNode(fmt.Sprintf("bench-%d", i), 1<<20)
+		names[i] = n.Hostname
+		if err := s.Hosts().Upsert(ctx, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	allocs := make([]model.Allocation, claims)
+	for i := range allocs {
+		c := &model.Container{ProjectID: "bench", CPU: 0.5, Memory: 64}
+		if err := s.Containers().Create(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		allocs[i] = model.Allocation{ContainerUUID: c.UUID, Host: names[i%hosts], CPU: 0.5, Memory: 64}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		for j, err := range s.Hosts().ClaimBatch(ctx, allocs[i*size:(i+1)*size]) {
+			if err != nil {
+				b.Fatalf("item %d: %v", j, err)
+			}
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(claims)/b.Elapsed().Seconds(), "claims/s")
+}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/openzun/zun/internal/errdefs"
@@ -25,7 +26,7 @@ func (h *hosts) lockCapacity(ctx context.Context, t *tx, host string) (capacity,
 	err := t.queryRow(ctx, "SELECT cpu_capacity, memory_capacity, disk_capacity FROM compute_nodes WHERE hostname = ?"+
 		h.s.d.forUpdate, host).Scan(&c.cpu, &c.memory, &c.disk)
 	if isNoRows(err) {
-		return c, fmt.Errorf("compute node %s could not be found: %w", host, errdefs.ErrNotFound)
+		return c, missingError{"compute node", host}
 	}
 	if err != nil {
 		return c, h.s.d.dbError(err, "lock compute node")
@@ -68,10 +69,7 @@ func validAmounts(cpu float64, memory, disk int64) error {
 // Claim locks the host, re-checks its room, sets the container's host and
 // records the allocation, all in one transaction.
 func (h *hosts) Claim(ctx context.Context, a model.Allocation) error {
-	if a.ContainerUUID == "" || a.Host == "" {
-		return fmt.Errorf("allocation needs a container and a host: %w", errdefs.ErrInvalidArgument)
-	}
-	if err := validAmounts(a.CPU, a.Memory, a.Disk); err != nil {
+	if err := validAllocation(a); err != nil {
 		return err
 	}
 	ts := micros(now())
@@ -87,27 +85,68 @@ func (h *hosts) Claim(ctx context.Context, a model.Allocation) error {
 		if err := fits(a.Host, c, u, a.CPU, a.Memory, a.Disk); err != nil {
 			return err
 		}
-		// The container row before the allocation: the order Delete uses.
-		res, err := t.exec(ctx, "UPDATE containers SET host = ?, data = "+h.s.d.setJSONHost+" WHERE uuid = ?",
-			a.Host, a.Host, a.ContainerUUID)
-		if err != nil {
-			return h.s.d.dbError(err, "set container host")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return h.s.d.dbError(err, "set container host")
-		} else if n == 0 {
-			return fmt.Errorf("container %s could not be found: %w", a.ContainerUUID, errdefs.ErrNotFound)
-		}
-		_, err = t.exec(ctx, "INSERT INTO allocations (container_uuid, host, cpu, memory, disk, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			a.ContainerUUID, a.Host, a.CPU, a.Memory, a.Disk, ts)
-		if err != nil {
-			if h.s.d.classify(err) == errdefs.ErrAlreadyExists {
-				return fmt.Errorf("container %s already has an allocation: %w", a.ContainerUUID, errdefs.ErrAlreadyExists)
-			}
-			return h.s.d.dbError(err, "record allocation")
-		}
-		return nil
+		return h.record(ctx, t, a, ts)
 	})
+}
+
+// validAllocation checks what Claim checks before touching the database.
+func validAllocation(a model.Allocation) error {
+	if a.ContainerUUID == "" || a.Host == "" {
+		return fmt.Errorf("allocation needs a container and a host: %w", errdefs.ErrInvalidArgument)
+	}
+	return validAmounts(a.CPU, a.Memory, a.Disk)
+}
+
+// missingError is a compute node or container that could not be found
+// (errdefs.ErrNotFound), told apart from database failures that a batch
+// claim must not keep to one item.
+type missingError struct{ kind, name string }
+
+func (e missingError) Error() string {
+	return fmt.Sprintf("%s %s could not be found: %v", e.kind, e.name, errdefs.ErrNotFound)
+}
+
+func (e missingError) Unwrap() error { return errdefs.ErrNotFound }
+
+func isMissing(err error) bool {
+	var m missingError
+	return errors.As(err, &m)
+}
+
+// errAllocated is the error of recording a second allocation of a
+// container; a statement failing so aborts a PostgreSQL transaction.
+type errAllocated struct{ uuid string }
+
+func (e errAllocated) Error() string {
+	return fmt.Sprintf("container %s already has an allocation: %v", e.uuid, errdefs.ErrAlreadyExists)
+}
+
+func (e errAllocated) Unwrap() error { return errdefs.ErrAlreadyExists }
+
+// record sets the container's host and inserts its allocation, once the
+// host's capacity has been checked under its lock. A missing container
+// gives ErrNotFound without failing a statement.
+func (h *hosts) record(ctx context.Context, t *tx, a model.Allocation, ts int64) error {
+	// The container row before the allocation: the order Delete uses.
+	res, err := t.exec(ctx, "UPDATE containers SET host = ?, data = "+h.s.d.setJSONHost+" WHERE uuid = ?",
+		a.Host, a.Host, a.ContainerUUID)
+	if err != nil {
+		return h.s.d.dbError(err, "set container host")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return h.s.d.dbError(err, "set container host")
+	} else if n == 0 {
+		return missingError{"container", a.ContainerUUID}
+	}
+	_, err = t.exec(ctx, "INSERT INTO allocations (container_uuid, host, cpu, memory, disk, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		a.ContainerUUID, a.Host, a.CPU, a.Memory, a.Disk, ts)
+	if err != nil {
+		if h.s.d.classify(err) == errdefs.ErrAlreadyExists {
+			return errAllocated{a.ContainerUUID}
+		}
+		return h.s.d.dbError(err, "record allocation")
+	}
+	return nil
 }
 
 // Resize changes the cpu and memory of an allocation if its host has room.

@@ -54,3 +54,22 @@ func TestPostgres(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store { return openStore(t, pgtest.Shared(t)) })
 }
+
+// openShared opens n stores on the database dsn, as n zun-api processes.
+func openShared(t *testing.T, dsn string, n int) []store.Store {
+	out := make([]store.Store, n)
+	for i := range out {
+		out[i] = openStore(t, dsn)
+	}
+	return out
+}
+
+func TestSQLiteShared(t *testing.T) {
+	t.Parallel()
+	storetest.RunShared(t, func(t *testing.T, n int) []store.Store { return openShared(t, sqliteDSN(t), n) })
+}
+
+func TestPostgresShared(t *testing.T) {
+	t.Parallel()
+	storetest.RunShared(t, func(t *testing.T, n int) []store.Store { return openShared(t, pgtest.Shared(t), n) })
+}

@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Hosts/Paging", testHostPaging},
 		{"Hosts/ClaimConcurrent", testClaimConcurrent},
 		{"Hosts/ClaimErrors", testClaimErrors},
+		{"Hosts/ClaimBatch", testClaimBatch},
+		{"Hosts/ClaimBatchConcurrent", testClaimBatchConcurrent},
 		{"Hosts/ResizeRelease", testResizeRelease},
 		{"Hosts/DeleteContainerReleases", testDeleteReleases},
 		{"Services", testServices},
