@@ -73,10 +73,10 @@ test-postgres: ## Run the store and pgtest tests (SQLite and throwaway PostgreSQ
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./internal/store/... ./internal/testutil/pgtest/...
 
 .PHONY: bench
-bench: ## Run Go benchmarks and the test/bench driver; results to stdout and bench-results.txt
+bench: build ## Run Go benchmarks and the test/bench driver (BENCH_FLAGS=-quick); results to stdout and bench-results.txt
 	@{ echo "# zun benchmarks $$(date -u +%Y-%m-%dT%H:%M:%SZ) $$(git rev-parse --short HEAD 2>/dev/null || true) $$($(GO) env GOVERSION) $$(nproc) cpus"; \
 	   $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout $(TEST_TIMEOUT) $(PKGS) | awk '!/no test files/'; \
-	   if [ -d test/bench ]; then echo "# go run ./test/bench"; $(GO) run ./test/bench; fi; \
+	   if [ -d test/bench ]; then echo "# go run ./test/bench"; $(GO) run ./test/bench -bin $(BIN) $(BENCH_FLAGS); fi; \
 	} 2>&1 | tee $(BENCH_OUT)
 
 ##@ Running

@@ -172,10 +172,9 @@ func (s *Server) containerRename(q *request) (int, any, error) {
 // containerResize is POST .../resize_container (1.19+): cpu/memory like
 // PATCH, answered 202.
 func (s *Server) containerResize(q *request) (int, any, error) {
-	status, body, err := s.containerUpdate(q)
+	_, body, err := s.containerUpdate(q)
 	if err != nil {
 		return 0, nil, err
 	}
-	_ = status
 	return http.StatusAccepted, body, nil
 }

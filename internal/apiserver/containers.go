@@ -127,13 +127,8 @@ func (s *Server) place(q *request, c *model.Container) *model.Container {
 }
 
 func (s *Server) failCreate(q *request, c *model.Container, cause error) *model.Container {
-	reason := "There are not enough hosts available."
-	if !errors.Is(cause, errdefs.ErrConflict) || errdefs.HTTPStatus(cause) >= 500 {
-		reason = cause.Error()
-	}
-	if errors.Is(cause, errdefs.ErrNotFound) {
-		reason = cause.Error()
-	}
+	// The scheduler's no-host error reads exactly as Zun's reason.
+	reason := cause.Error()
 	upd, err := s.store.Containers().Update(zunctx.System(q.ctx), c.UUID, func(x *model.Container) error {
 		x.Status, x.StatusReason, x.TaskState, x.Host = api.StatusError, reason, "", ""
 		return nil
@@ -177,10 +172,10 @@ func (s *Server) containerList(q *request) (int, any, error) {
 	}
 	f := store.ContainerFilter{Name: q.query.Get("name"), Image: q.query.Get("image"), ProjectID: q.query.Get("project_id"),
 		UserID: q.query.Get("user_id"), Host: q.query.Get("host"), TaskState: q.query.Get("task_state"), Status: q.query.Get("status")}
-	for _, k := range []string{"host", "project_id"} {
-		if q.query.Get(k) != "" && k == "host" && !s.policy.Allowed(q.ctx, "container:get_one:host", targetOf(q.id.ProjectID)) {
-			return 0, nil, errdefs.New(errdefs.ErrForbidden, "Policy doesn't allow filtering by host.")
-		}
+	// List filters reuse the field rules, as Zun does: only those who may
+	// see a container's host may filter on it.
+	if f.Host != "" && !s.policy.Allowed(q.ctx, "container:get_one:host", targetOf(q.id.ProjectID)) {
+		return 0, nil, errdefs.New(errdefs.ErrForbidden, "Policy doesn't allow filtering by host.")
 	}
 	if v := q.query.Get("memory"); v != "" {
 		mem, err := strconv.ParseInt(v, 10, 64)
