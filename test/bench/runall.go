@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is everything one run measured.
+type report struct {
+	p                     params
+	started               time.Time
+	machine               string
+	setupErr              error
+	idle                  memResult
+	latency               *latencyResult
+	parallel              *parallelResult
+	parDiag               *parallelResult // slower polling, to show the polling's cost
+	loadBefore, loadAfter string
+	many                  *memResult
+	scale                 *scaleResult
+	compute               *memResult
+	apiOnly               *memResult
+}
+
+func (r *report) errs() []error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	add(r.setupErr)
+	add(r.idle.Err)
+	if r.latency != nil {
+		add(r.latency.Err)
+	}
+	if r.parallel != nil {
+		add(r.parallel.Err)
+	}
+	if r.many != nil {
+		add(r.many.Err)
+	}
+	if r.scale != nil {
+		add(r.scale.Err)
+	}
+	if r.compute != nil {
+		add(r.compute.Err)
+	}
+	return errs
+}
+
+// runAll runs the phases in order: the docker all-in-one (idle memory,
+// phase 1, phase 2, 100 containers), then the fake-driver all-in-one
+// (phase 3), then the separate compute agent.
+func (b *bench) runAll(ctx context.Context) *report {
+	rep := &report{p: b.p, started: time.Now(), loadBefore: loadavg()}
+	defer func() { rep.loadAfter = loadavg() }()
+	e, err := newEngine(ctx, b.runID)
+	if err != nil {
+		rep.setupErr = err
+		return rep
+	}
+	b.engine = e
+	b.clean.add("close docker client", func(context.Context) error { return e.close() })
+	b.clean.add("remove raw containers", func(ctx context.Context) error {
+		return e.removeLabeled(ctx, labelRun, b.runID)
+	})
+	rep.machine = machine(e)
+	b.log.Info("machine", "desc", rep.machine)
+
+	b.dockerPhases(ctx, rep)
+	if ctx.Err() != nil {
+		return rep
+	}
+	b.log.Info("phase 3: GET with many containers in the store (fake driver)", "n", b.p.scaleN)
+	s := b.phaseScale(ctx)
+	rep.scale = &s
+	if ctx.Err() != nil {
+		return rep
+	}
+	b.log.Info("phase 4: idle zun-compute alone")
+	c, api := b.phaseCompute(ctx)
+	rep.compute, rep.apiOnly = &c, &api
+	return rep
+}
+
+func (b *bench) dockerPhases(ctx context.Context, rep *report) {
+	a, err := b.startAIO(ctx, "docker", true)
+	if err != nil {
+		rep.setupErr = fmt.Errorf("starting the docker all-in-one: %w", err)
+		return
+	}
+	defer a.stop()
+	b.log.Info("phase 4: idle all-in-one memory", "settle", b.p.memSettle)
+	time.Sleep(b.p.memSettle)
+	rep.idle = readMem("all-in-one (docker driver), idle", a.proc, 0)
+
+	b.log.Info("phase 1: create-to-running, one at a time", "runs", b.p.runs)
+	l := b.phaseLatency(ctx, a)
+	rep.latency = &l
+	if l.Err != nil && ctx.Err() == nil {
+		b.log.Error("phase 1 failed", "err", l.Err, "log", a.proc.logTail(20))
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	b.log.Info("phase 2: parallel creates", "n", b.p.parallel, "rounds", b.p.rounds)
+	p := b.phaseParallel(ctx, a, b.p.rounds, b.p.pollInterval)
+	rep.parallel = &p
+	if p.Err != nil && ctx.Err() == nil {
+		b.log.Error("phase 2 failed", "err", p.Err, "log", a.proc.logTail(20))
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	b.log.Info("phase 2 diagnostic: API waiters polling every 50 ms")
+	d := b.phaseParallel(ctx, a, 1, 50*time.Millisecond)
+	rep.parDiag = &d
+	if ctx.Err() != nil {
+		return
+	}
+	b.log.Info("phase 4: all-in-one with running containers", "n", b.p.memN)
+	m := b.phaseMany(ctx, a)
+	rep.many = &m
+	if m.Err != nil && ctx.Err() == nil {
+		b.log.Error("phase 4 (many) failed", "err", m.Err, "log", a.proc.logTail(20))
+	}
+}
+
+// machine describes the host: cpus, OS, Docker and Go versions.
+func machine(e *engine) string {
+	osName := runtime.GOOS
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+				osName = strings.Trim(v, `"`)
+			}
+		}
+	}
+	return fmt.Sprintf("%d CPUs, %s, Docker %s (API %s negotiated), %s", runtime.NumCPU(), osName, e.version, e.api, runtime.Version())
+}
+
+// loadavg returns the 1, 5 and 15 minute load averages.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
