@@ -143,8 +143,57 @@ type Identity interface {
 	CreateRole(ctx context.Context, r *model.Role) error
 	GetRole(ctx context.Context, idOrName string) (*model.Role, error)
 	ListRoles(ctx context.Context) ([]*model.Role, error)
-	// Assign is idempotent.
+	// Assign is idempotent. a.ProjectID set grants on the project, else
+	// a.DomainID on the domain.
 	Assign(ctx context.Context, a model.RoleAssignment) error
 	// RolesOf returns the role names of user on project.
 	RolesOf(ctx context.Context, userID, projectID string) ([]string, error)
+
+	// UpdateProject runs fn on the record in one transaction and writes
+	// the result (name, description, enabled). Missing: ErrNotFound; a
+	// name used in the domain: ErrAlreadyExists.
+	UpdateProject(ctx context.Context, id string, fn func(p *model.Project) error) (*model.Project, error)
+	// DeleteProject removes the project and its role assignments.
+	DeleteProject(ctx context.Context, id string) error
+	// UpdateUser is UpdateProject for users (name, password hash,
+	// default project, enabled).
+	UpdateUser(ctx context.Context, id string, fn func(u *model.User) error) (*model.User, error)
+	// DeleteUser removes the user and its role assignments.
+	DeleteUser(ctx context.Context, id string) error
+	// DeleteRole removes the role and every assignment of it.
+	DeleteRole(ctx context.Context, id string) error
+
+	// CreateDomain inserts a domain; names are unique (ErrAlreadyExists).
+	CreateDomain(ctx context.Context, d *model.Domain) error
+	// GetDomain finds by id, then by name.
+	GetDomain(ctx context.Context, idOrName string) (*model.Domain, error)
+	ListDomains(ctx context.Context) ([]*model.Domain, error)
+	UpdateDomain(ctx context.Context, id string, fn func(d *model.Domain) error) (*model.Domain, error)
+	// DeleteDomain removes a domain and its role assignments; a domain
+	// still owning projects or users gives ErrConflict.
+	DeleteDomain(ctx context.Context, id string) error
+
+	// Unassign revokes one assignment; one not held gives ErrNotFound.
+	Unassign(ctx context.Context, a model.RoleAssignment) error
+	// ListAssignments lists the project and domain assignments matching
+	// every non-empty field of f (a ProjectID filter excludes domain
+	// assignments and a DomainID filter project ones).
+	ListAssignments(ctx context.Context, f model.RoleAssignment) ([]model.RoleAssignment, error)
+	// DomainRolesOf returns the role names of user on domain.
+	DomainRolesOf(ctx context.Context, userID, domainID string) ([]string, error)
+
+	// AddRevocation records a token revocation event.
+	AddRevocation(ctx context.Context, r model.Revocation) error
+	// ListRevocations returns the events not expired at now, and deletes
+	// the expired ones.
+	ListRevocations(ctx context.Context, now time.Time) ([]model.Revocation, error)
+
+	// AddSigningKey publishes a public key; adding an existing id is a
+	// no-op.
+	AddSigningKey(ctx context.Context, k model.SigningKey) error
+	// RetireSigningKeys sets expiresAt on every signing key but keepID
+	// that has none yet.
+	RetireSigningKeys(ctx context.Context, keepID string, expiresAt time.Time) error
+	// ListSigningKeys returns the keys not expired at now.
+	ListSigningKeys(ctx context.Context, now time.Time) ([]model.SigningKey, error)
 }

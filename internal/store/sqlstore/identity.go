@@ -192,6 +192,12 @@ func (is *identity) ListRoles(ctx context.Context) ([]*model.Role, error) {
 // Assign grants a role; granting it again is no error. An unknown user,
 // project or role gives ErrNotFound.
 func (is *identity) Assign(ctx context.Context, a model.RoleAssignment) error {
+	if a.ProjectID == "" {
+		if a.DomainID == "" {
+			return fmt.Errorf("role assignment without project or domain: %w", errdefs.ErrInvalidArgument)
+		}
+		return is.assignDomain(ctx, a)
+	}
 	_, err := is.s.write.exec(ctx, `INSERT INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?)
         ON CONFLICT (user_id, project_id, role_id) DO NOTHING`, a.UserID, a.ProjectID, a.RoleID)
 	if err != nil {

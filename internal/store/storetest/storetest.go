@@ -39,6 +39,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Services", testServices},
 		{"Actions", testActions},
 		{"Identity", testIdentity},
+		{"Identity/Admin", testIdentityAdmin},
+		{"Identity/Tokens", testIdentityTokens},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
