@@ -313,7 +313,7 @@ func (is *identity) ListRevocations(ctx context.Context, at time.Time) ([]model.
 	var out []model.Revocation
 	for rows.Next() {
 		var (
-			r                model.Revocation
+			r               model.Revocation
 			issued, expires int64
 		)
 		if err := rows.Scan(&r.AuditID, &r.UserID, &r.ProjectID, &r.DomainID, &issued, &expires); err != nil {
