@@ -33,10 +33,10 @@ func notFound(kind, id string) *apiError {
 	return newAPIError(errdefs.ErrNotFound, fmt.Sprintf("Could not find %s: %s.", kind, clip(id)))
 }
 
-func duplicate(kind, name string) *apiError {
+func duplicate(kind, name, domainID string) *apiError {
 	return newAPIError(errdefs.ErrAlreadyExists, fmt.Sprintf(
 		"Conflict occurred attempting to store %s - Duplicate entry found with name %s at domain ID %s.",
-		kind, clip(name), DefaultDomainID))
+		kind, clip(name), clip(domainID)))
 }
 
 const msgForbidden = "You are not authorized to perform the requested action."

@@ -3,13 +3,10 @@ package identity
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 
-	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
 )
 
@@ -25,7 +22,8 @@ type assignmentView struct {
 	Role  assignmentRef `json:"role"`
 	User  assignmentRef `json:"user"`
 	Scope struct {
-		Project assignmentRef `json:"project"`
+		Project *assignmentRef `json:"project,omitempty"`
+		Domain  *assignmentRef `json:"domain,omitempty"`
 	} `json:"scope"`
 	Links map[string]string `json:"links"`
 }
@@ -35,132 +33,121 @@ func ownAssignments(r *http.Request, c *claims) bool {
 	return r.URL.Query().Get("user.id") == c.UserID
 }
 
-// assignmentQuery is the filters of GET /v3/role_assignments.
-type assignmentQuery struct {
-	userID, projectID, roleID string
-	names                     bool
-	// none is set by filters no assignment here can pass: groups, domain
-	// and system scopes and inheritance do not exist in this service.
-	none bool
-}
-
-func parseAssignmentQuery(q url.Values) assignmentQuery {
+// listAssignments is GET /v3/role_assignments with the user.id,
+// scope.project.id, scope.domain.id, role.id and include_names filters.
+// Direct and effective assignments are the same here (no groups, no
+// inheritance); group, system and inherited filters match nothing.
+func (s *Service) listAssignments(r *http.Request, _ *claims) (int, any, error) {
+	q := r.URL.Query()
 	_, names := q["include_names"]
 	if v := q.Get("include_names"); v == "0" || v == "false" || v == "False" {
 		names = false
 	}
-	return assignmentQuery{
-		userID:    q.Get("user.id"),
-		projectID: q.Get("scope.project.id"),
-		roleID:    q.Get("role.id"),
-		names:     names,
-		none: q.Get("group.id") != "" || q.Get("scope.domain.id") != "" || q.Has("scope.system") ||
-			q.Get("scope.OS-INHERIT:inherited_to") != "",
-	}
-}
-
-// listAssignments is GET /v3/role_assignments with the user.id,
-// scope.project.id, role.id and include_names filters. Direct and
-// effective assignments are the same here (no groups, no inheritance).
-func (s *Service) listAssignments(r *http.Request, _ *claims) (int, any, error) {
-	q := parseAssignmentQuery(r.URL.Query())
 	out := []assignmentView{}
 	body := func() map[string]any {
 		return map[string]any{"role_assignments": out, "links": s.links("/v3/role_assignments")}
 	}
-	if q.none {
+	if q.Get("group.id") != "" || q.Has("scope.system") || q.Get("scope.OS-INHERIT:inherited_to") != "" ||
+		(q.Get("scope.project.id") != "" && q.Get("scope.domain.id") != "") {
 		return http.StatusOK, body(), nil
 	}
 	ctx := r.Context()
-	users, err := s.assignmentUsers(ctx, q.userID)
+	held, err := s.st.ListAssignments(ctx, model.RoleAssignment{
+		UserID: q.Get("user.id"), ProjectID: q.Get("scope.project.id"),
+		DomainID: q.Get("scope.domain.id"), RoleID: q.Get("role.id"),
+	})
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("list role assignments: %w", err)
 	}
-	projects, err := s.assignmentProjects(ctx, q.projectID)
-	if err != nil {
-		return 0, nil, err
-	}
-	roles, err := s.st.ListRoles(ctx)
-	if err != nil {
-		return 0, nil, fmt.Errorf("list roles: %w", err)
-	}
-	byName := make(map[string]*model.Role, len(roles))
-	for _, role := range roles {
-		byName[role.Name] = role
-	}
-	for _, p := range projects {
-		for _, u := range users {
-			names, err := s.st.RolesOf(ctx, u.ID, p.ID)
-			if err != nil {
-				return 0, nil, fmt.Errorf("roles of user: %w", err)
-			}
-			for _, name := range names {
-				role, ok := byName[name]
-				if !ok || (q.roleID != "" && role.ID != q.roleID) {
-					continue
-				}
-				out = append(out, s.assignment(p, u, role, q.names))
-			}
+	var lk *lookups
+	if names {
+		if lk, err = s.lookups(ctx); err != nil {
+			return 0, nil, err
 		}
 	}
+	for _, a := range held {
+		out = append(out, s.assignment(a, lk))
+	}
 	slices.SortFunc(out, func(a, b assignmentView) int {
-		return cmp.Or(cmp.Compare(a.Scope.Project.ID, b.Scope.Project.ID),
+		return cmp.Or(cmp.Compare(scopeID(a), scopeID(b)),
 			cmp.Compare(a.User.ID, b.User.ID), cmp.Compare(a.Role.ID, b.Role.ID))
 	})
 	return http.StatusOK, body(), nil
 }
 
-func (s *Service) assignment(p *model.Project, u *model.User, role *model.Role, names bool) assignmentView {
+func scopeID(v assignmentView) string {
+	if v.Scope.Project != nil {
+		return "p" + v.Scope.Project.ID
+	}
+	return "d" + v.Scope.Domain.ID
+}
+
+// lookups names ids for ?include_names.
+type lookups struct {
+	roles    map[string]string
+	users    map[string]*model.User
+	projects map[string]*model.Project
+	domains  map[string]string
+}
+
+func (s *Service) lookups(ctx context.Context) (*lookups, error) {
+	lk := &lookups{roles: map[string]string{}, users: map[string]*model.User{},
+		projects: map[string]*model.Project{}, domains: map[string]string{}}
+	roles, err := s.st.ListRoles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	for _, r := range roles {
+		lk.roles[r.ID] = r.Name
+	}
+	users, err := s.st.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	for _, u := range users {
+		lk.users[u.ID] = u
+	}
+	projects, err := s.st.ListProjects(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	for _, p := range projects {
+		lk.projects[p.ID] = p
+	}
+	domains, err := s.st.ListDomains(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list domains: %w", err)
+	}
+	for _, d := range domains {
+		lk.domains[d.ID] = d.Name
+	}
+	return lk, nil
+}
+
+func (s *Service) assignment(a model.RoleAssignment, lk *lookups) assignmentView {
 	var v assignmentView
-	v.Role = assignmentRef{ID: role.ID}
-	v.User = assignmentRef{ID: u.ID}
-	v.Scope.Project = assignmentRef{ID: p.ID}
-	if names {
-		d := defaultDomain
-		v.Role.Name = role.Name
-		v.User.Name, v.User.Domain = u.Name, &d
-		v.Scope.Project.Name, v.Scope.Project.Domain = p.Name, &d
+	v.Role = assignmentRef{ID: a.RoleID}
+	v.User = assignmentRef{ID: a.UserID}
+	link := s.cfg.PublicURL + "/v3/projects/" + a.ProjectID
+	if a.ProjectID != "" {
+		v.Scope.Project = &assignmentRef{ID: a.ProjectID}
+	} else {
+		v.Scope.Domain = &assignmentRef{ID: a.DomainID}
+		link = s.cfg.PublicURL + "/v3/domains/" + a.DomainID
 	}
-	v.Links = map[string]string{"assignment": s.cfg.PublicURL + "/v3/projects/" + p.ID +
-		"/users/" + u.ID + "/roles/" + role.ID}
+	if lk != nil {
+		dref := func(id string) *ref { return &ref{ID: id, Name: lk.domains[id]} }
+		v.Role.Name = lk.roles[a.RoleID]
+		if u := lk.users[a.UserID]; u != nil {
+			v.User.Name, v.User.Domain = u.Name, dref(u.DomainID)
+		}
+		if p := lk.projects[a.ProjectID]; p != nil {
+			v.Scope.Project.Name, v.Scope.Project.Domain = p.Name, dref(p.DomainID)
+		}
+		if v.Scope.Domain != nil {
+			v.Scope.Domain.Name = lk.domains[a.DomainID]
+		}
+	}
+	v.Links = map[string]string{"assignment": link + "/users/" + a.UserID + "/roles/" + a.RoleID}
 	return v
-}
-
-// assignmentUsers is every user, or the one user id names (none if it
-// does not exist, as Keystone filters rather than fails).
-func (s *Service) assignmentUsers(ctx context.Context, id string) ([]*model.User, error) {
-	if id == "" {
-		all, err := s.st.ListUsers(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		return all, nil
-	}
-	u, err := s.userByID(ctx, id)
-	if errors.Is(err, errdefs.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return []*model.User{u}, nil
-}
-
-// assignmentProjects is assignmentUsers for projects.
-func (s *Service) assignmentProjects(ctx context.Context, id string) ([]*model.Project, error) {
-	if id == "" {
-		all, err := s.st.ListProjects(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list projects: %w", err)
-		}
-		return all, nil
-	}
-	p, err := s.projectByID(ctx, id)
-	if errors.Is(err, errdefs.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return []*model.Project{p}, nil
 }

@@ -82,11 +82,15 @@ type issued struct {
 	claims  *claims
 	user    *model.User
 	project *model.Project
+	domain  *model.Domain // of a domain-scoped token
 }
 
 // authenticate runs every method of req, resolves the scope and signs a
 // token. Errors are *authError or store failures.
 func (s *Service) authenticate(ctx context.Context, req *authRequest) (*issued, error) {
+	// Issued is taken before any check, so a revocation event recorded
+	// while this runs (a password change, a role removal) covers the token.
+	issuedAt := s.now().UTC().Truncate(time.Microsecond)
 	id := &req.Auth.Identity
 	if len(id.Methods) == 0 {
 		return nil, badRequest("Expecting to find methods in identity.")
@@ -128,7 +132,7 @@ func (s *Service) authenticate(ctx context.Context, req *authRequest) (*issued, 
 			if id.Token == nil || id.Token.ID == "" {
 				return nil, badRequest("Expecting to find id in token.")
 			}
-			old, err := s.ver.claims(id.Token.ID)
+			old, err := s.ver.claimsCtx(ctx, id.Token.ID)
 			if err != nil {
 				return nil, unauthorized("invalid token in token method")
 			}
@@ -152,27 +156,30 @@ func (s *Service) authenticate(ctx context.Context, req *authRequest) (*issued, 
 			return nil, unauthorized("unsupported method")
 		}
 	}
-	project, roles, err := s.resolveScope(ctx, user, req.Auth.Scope)
+	sc, err := s.resolveScope(ctx, user, req.Auth.Scope)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC().Truncate(time.Second)
-	expires := now.Add(s.cfg.TokenTTL)
+	expires := issuedAt.Truncate(time.Second).Add(s.cfg.TokenTTL)
 	if !capAt.IsZero() {
 		expires = minTime(expires, capAt)
 	}
 	c := &claims{
-		Methods: methods,
-		Issued:  now,
-		Expires: expires,
-		UserID:  user.ID,
-		Roles:   roles,
+		Methods:      methods,
+		Issued:       issuedAt,
+		Expires:      expires,
+		UserID:       user.ID,
+		UserDomainID: user.DomainID,
+		Roles:        sc.roles,
 	}
-	if !c.Expires.After(now) {
+	if !c.Expires.After(s.now()) {
 		return nil, unauthorized("token method with a token about to expire")
 	}
-	if project != nil {
-		c.ProjectID = project.ID
+	switch {
+	case sc.project != nil:
+		c.ProjectID, c.DomainID = sc.project.ID, sc.project.DomainID
+	case sc.domain != nil:
+		c.DomainID = sc.domain.ID
 	}
 	if parent != nil {
 		c.HasParent, c.ParentID = true, *parent
@@ -180,16 +187,17 @@ func (s *Service) authenticate(ctx context.Context, req *authRequest) (*issued, 
 	if _, err := rand.Read(c.AuditID[:]); err != nil {
 		return nil, fmt.Errorf("audit id: %w", err)
 	}
-	tok, err := sign(s.key, c)
+	sg := s.currentSigner(ctx)
+	tok, err := sign(sg.kid, sg.key, c)
 	if err != nil {
 		return nil, err
 	}
-	return &issued{token: tok, claims: c, user: user, project: project}, nil
+	return &issued{token: tok, claims: c, user: user, project: sc.project, domain: sc.domain}, nil
 }
 
 // checkUser finds the user of a password method and checks its password.
-// Unknown user, unknown domain, disabled user and wrong password are the
-// same 401 and take the same time.
+// Unknown user, unknown or disabled domain, disabled user and wrong
+// password are the same 401 and take the same time.
 func (s *Service) checkUser(ctx context.Context, ref *userRef) (*model.User, error) {
 	var (
 		u      *model.User
@@ -197,7 +205,7 @@ func (s *Service) checkUser(ctx context.Context, ref *userRef) (*model.User, err
 	)
 	switch {
 	case ref.ID != "":
-		got, err := s.st.GetUser(ctx, ref.ID, DefaultDomainID)
+		got, err := s.st.GetUser(ctx, ref.ID, "")
 		switch {
 		case err == nil && got.ID == ref.ID:
 			u = got
@@ -210,13 +218,17 @@ func (s *Service) checkUser(ctx context.Context, ref *userRef) (*model.User, err
 		if ref.Domain == nil {
 			return nil, badRequest("Expecting to find domain in user.")
 		}
-		if !isDefaultDomain(ref.Domain) {
+		d, err := s.domainOfRef(ctx, ref.Domain)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
 			reason = "unknown domain"
 			break
 		}
-		got, err := s.st.GetUser(ctx, ref.Name, DefaultDomainID)
+		got, err := s.st.GetUser(ctx, ref.Name, d.ID)
 		switch {
-		case err == nil && got.Name == ref.Name:
+		case err == nil && got.Name == ref.Name && got.DomainID == d.ID:
 			u = got
 		case err == nil || errors.Is(err, errdefs.ErrNotFound):
 			reason = "unknown user"
@@ -241,11 +253,62 @@ func (s *Service) checkUser(ctx context.Context, ref *userRef) (*model.User, err
 		reason = "wrong password"
 	case !u.Enabled:
 		reason = "user disabled"
+	default:
+		if enabled, err := s.domainEnabled(ctx, u.DomainID); err != nil {
+			return nil, err
+		} else if !enabled {
+			reason = "user's domain disabled"
+		}
 	}
 	if reason != "" {
 		return nil, unauthorized(reason)
 	}
 	return u, nil
+}
+
+// domainOfRef resolves a {"id"} or {"name"} domain reference; nil when
+// there is no such domain.
+func (s *Service) domainOfRef(ctx context.Context, ref *domainRef) (*model.Domain, error) {
+	key := ref.ID
+	if key == "" {
+		key = ref.Name
+	}
+	if key == "" {
+		return nil, badRequest("Expecting to find id or name in domain.")
+	}
+	d, err := s.st.GetDomain(ctx, key)
+	switch {
+	case err == nil && ((ref.ID != "" && d.ID == ref.ID) || (ref.ID == "" && d.Name == ref.Name)):
+		return d, nil
+	case err != nil && !errors.Is(err, errdefs.ErrNotFound):
+		return nil, fmt.Errorf("get domain: %w", err)
+	case ref.ID != "":
+		return nil, nil
+	}
+	// Keystone compares domain names case-insensitively.
+	all, err := s.st.ListDomains(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list domains: %w", err)
+	}
+	for _, d := range all {
+		if strings.EqualFold(d.Name, ref.Name) {
+			return d, nil
+		}
+	}
+	return nil, nil
+}
+
+// domainEnabled reports whether the domain id exists and is enabled.
+func (s *Service) domainEnabled(ctx context.Context, id string) (bool, error) {
+	d, err := s.st.GetDomain(ctx, id)
+	switch {
+	case err == nil:
+		return d.ID == id && d.Enabled, nil
+	case errors.Is(err, errdefs.ErrNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("get domain: %w", err)
+	}
 }
 
 func (s *Service) acquireHash(ctx context.Context) error {
@@ -262,9 +325,15 @@ func (s *Service) releaseHash() { <-s.hashes }
 // enabledUser returns the user of an existing token if it still exists and
 // is enabled.
 func (s *Service) enabledUser(ctx context.Context, id string) (*model.User, error) {
-	u, err := s.st.GetUser(ctx, id, DefaultDomainID)
+	u, err := s.st.GetUser(ctx, id, "")
 	switch {
 	case err == nil && u.ID == id && u.Enabled:
+		if ok, err := s.domainEnabled(ctx, u.DomainID); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			return nil, unauthorized("token user's domain disabled")
+		}
 		return u, nil
 	case err == nil || errors.Is(err, errdefs.ErrNotFound):
 		return nil, unauthorized("token user gone or disabled")
@@ -273,81 +342,112 @@ func (s *Service) enabledUser(ctx context.Context, id string) (*model.User, erro
 	}
 }
 
-// resolveScope returns the project (nil for unscoped) and the user's role
-// names on it.
-func (s *Service) resolveScope(ctx context.Context, u *model.User, raw json.RawMessage) (*model.Project, []string, error) {
+// scope is a resolved scope: a project, a domain or neither (unscoped),
+// and the user's roles on it.
+type scope struct {
+	project *model.Project
+	domain  *model.Domain
+	roles   []string
+}
+
+// resolveScope resolves the scope of an authentication request.
+func (s *Service) resolveScope(ctx context.Context, u *model.User, raw json.RawMessage) (scope, error) {
 	trimmed := strings.TrimSpace(string(raw))
 	if trimmed == `"unscoped"` {
-		return nil, nil, nil
+		return scope{}, nil
 	}
 	if trimmed == "" || trimmed == "null" {
 		// Keystone scopes to the default project when the user may.
 		if u.DefaultProjectID == "" {
-			return nil, nil, nil
+			return scope{}, nil
 		}
-		p, roles, err := s.projectRoles(ctx, u, u.DefaultProjectID, true)
+		sc, err := s.projectRoles(ctx, u, u.DefaultProjectID, "")
 		var ae *authError
 		if errors.As(err, &ae) {
-			return nil, nil, nil
+			return scope{}, nil
 		}
-		return p, roles, err
+		return sc, err
 	}
-	var sc scopeRef
-	if err := json.Unmarshal(raw, &sc); err != nil {
-		return nil, nil, badRequest("Invalid scope.")
+	var ref scopeRef
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return scope{}, badRequest("Invalid scope.")
 	}
 	switch {
-	case sc.Project != nil:
-		if sc.Project.ID != "" {
-			return s.projectRoles(ctx, u, sc.Project.ID, true)
+	case ref.Project != nil:
+		if ref.Project.ID != "" {
+			return s.projectRoles(ctx, u, ref.Project.ID, "")
 		}
-		if sc.Project.Name == "" {
-			return nil, nil, badRequest("Expecting to find id or name in project.")
+		if ref.Project.Name == "" {
+			return scope{}, badRequest("Expecting to find id or name in project.")
 		}
-		if sc.Project.Domain == nil {
-			return nil, nil, badRequest("Expecting to find domain in project.")
+		if ref.Project.Domain == nil {
+			return scope{}, badRequest("Expecting to find domain in project.")
 		}
-		if !isDefaultDomain(sc.Project.Domain) {
-			return nil, nil, unauthorized("unknown project domain")
+		d, err := s.domainOfRef(ctx, ref.Project.Domain)
+		if err != nil {
+			return scope{}, err
 		}
-		return s.projectRoles(ctx, u, sc.Project.Name, false)
-	case sc.Domain != nil, sc.System != nil, sc.Trust != nil:
-		return nil, nil, unauthorized("only project scope is supported")
+		if d == nil {
+			return scope{}, unauthorized("unknown project domain")
+		}
+		return s.projectRoles(ctx, u, ref.Project.Name, d.ID)
+	case ref.Domain != nil:
+		d, err := s.domainOfRef(ctx, ref.Domain)
+		if err != nil {
+			return scope{}, err
+		}
+		if d == nil || !d.Enabled {
+			return scope{}, unauthorized("unknown or disabled domain")
+		}
+		roles, err := s.st.DomainRolesOf(ctx, u.ID, d.ID)
+		if err != nil {
+			return scope{}, fmt.Errorf("domain roles of user: %w", err)
+		}
+		if len(roles) == 0 {
+			return scope{}, unauthorized("no role on domain")
+		}
+		return scope{domain: d, roles: sortedRoles(roles)}, nil
+	case ref.System != nil, ref.Trust != nil:
+		return scope{}, unauthorized("only project and domain scopes are supported")
 	default:
-		return nil, nil, badRequest("Invalid scope.")
+		return scope{}, badRequest("Invalid scope.")
 	}
 }
 
-// projectRoles finds an enabled project by id (byID) or name and the
-// user's roles on it; no project or no role is a 401.
-func (s *Service) projectRoles(ctx context.Context, u *model.User, ref string, byID bool) (*model.Project, []string, error) {
-	p, err := s.st.GetProject(ctx, ref, DefaultDomainID)
+// projectRoles finds an enabled project in an enabled domain by id
+// (domainID "") or by name in domainID, and the user's roles on it; no
+// project or no role is a 401.
+func (s *Service) projectRoles(ctx context.Context, u *model.User, ref, domainID string) (scope, error) {
+	p, err := s.st.GetProject(ctx, ref, domainID)
 	if err != nil {
 		if errors.Is(err, errdefs.ErrNotFound) {
-			return nil, nil, unauthorized("unknown project")
+			return scope{}, unauthorized("unknown project")
 		}
-		return nil, nil, fmt.Errorf("get project: %w", err)
+		return scope{}, fmt.Errorf("get project: %w", err)
 	}
-	if (byID && p.ID != ref) || (!byID && p.Name != ref) || !p.Enabled {
-		return nil, nil, unauthorized("unknown or disabled project")
+	byID := domainID == ""
+	if (byID && p.ID != ref) || (!byID && (p.Name != ref || p.DomainID != domainID)) || !p.Enabled {
+		return scope{}, unauthorized("unknown or disabled project")
+	}
+	if ok, err := s.domainEnabled(ctx, p.DomainID); err != nil {
+		return scope{}, err
+	} else if !ok {
+		return scope{}, unauthorized("project's domain disabled")
 	}
 	roles, err := s.st.RolesOf(ctx, u.ID, p.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("roles of user: %w", err)
+		return scope{}, fmt.Errorf("roles of user: %w", err)
 	}
 	if len(roles) == 0 {
-		return nil, nil, unauthorized("no role on project")
+		return scope{}, unauthorized("no role on project")
 	}
-	roles = slices.Clone(roles)
-	slices.Sort(roles)
-	return p, slices.Compact(roles), nil
+	return scope{project: p, roles: sortedRoles(roles)}, nil
 }
 
-func isDefaultDomain(d *domainRef) bool {
-	if d.ID != "" {
-		return d.ID == DefaultDomainID
-	}
-	return strings.EqualFold(d.Name, DefaultDomainName)
+func sortedRoles(roles []string) []string {
+	roles = slices.Clone(roles)
+	slices.Sort(roles)
+	return slices.Compact(roles)
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -67,6 +68,12 @@ func (o *object) get(name string) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// has reports whether the member name is present and not null.
+func (o *object) has(name string) bool {
+	_, ok := o.get(name)
+	return ok
 }
 
 func (o *object) isNull(name string) bool {
@@ -159,15 +166,21 @@ func (o *object) name(maxLen int) (string, error) {
 	return n, nil
 }
 
-// domainID checks an optional domain id member: only the default domain
-// exists.
-func (o *object) domainID(name string) error {
+// domainID returns an optional domain id member (default: the default
+// domain); the domain must exist.
+func (s *Service) domainIDMember(ctx context.Context, o *object, name string) (string, error) {
 	d, ok, err := o.str(name, false, true)
-	if err != nil || !ok {
-		return err
+	if err != nil {
+		return "", err
 	}
-	if d != DefaultDomainID {
-		return newAPIError(errdefs.ErrInvalidArgument, "Could not find domain: "+clip(d)+".")
+	if !ok || d == "" {
+		return DefaultDomainID, nil
 	}
-	return nil
+	if _, err := s.domainByID(ctx, d); err != nil {
+		if errors.Is(err, errdefs.ErrNotFound) {
+			return "", newAPIError(errdefs.ErrInvalidArgument, "Could not find domain: "+clip(d)+".")
+		}
+		return "", err
+	}
+	return d, nil
 }

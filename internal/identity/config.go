@@ -51,8 +51,13 @@ type Config struct {
 	PublicURL string
 	// Region of every catalog endpoint (default RegionOne).
 	Region string
-	// Catalog lists the other services; identity adds itself.
+	// Catalog lists the other services; identity adds itself. Services
+	// can also be added later with Service.RegisterService.
 	Catalog []CatalogEntry
+	// Refresh bounds how stale the key set and the revocation list of the
+	// verifier may be (default DefaultRefresh): a token revoked by another
+	// process is refused within this time, by this one at once.
+	Refresh time.Duration
 }
 
 // BootstrapConfig names the initial admin account.
@@ -71,6 +76,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.TokenTTL < time.Second || c.TokenTTL > maxTokenTTL {
 		return c, fmt.Errorf("identity: token ttl %s out of range [1s, %s]: %w", c.TokenTTL, maxTokenTTL, errdefs.ErrInvalidArgument)
+	}
+	if c.Refresh == 0 {
+		c.Refresh = DefaultRefresh
+	}
+	if c.Refresh < 0 || c.Refresh > time.Minute {
+		return c, fmt.Errorf("identity: refresh %s out of range (0, 1m]: %w", c.Refresh, errdefs.ErrInvalidArgument)
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion

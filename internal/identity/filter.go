@@ -44,10 +44,9 @@ func parseListFilter(r *http.Request) (listFilter, error) {
 	return f, nil
 }
 
-// match reports whether a record passes every filter; all records belong
-// to the default domain.
-func (f listFilter) match(name string, enabled bool) bool {
+// match reports whether a record of domainID passes every filter.
+func (f listFilter) match(name, domainID string, enabled bool) bool {
 	return (f.name == nil || *f.name == name) &&
-		(f.domain == nil || *f.domain == DefaultDomainID) &&
+		(f.domain == nil || *f.domain == domainID) &&
 		(f.enabled == nil || *f.enabled == enabled)
 }

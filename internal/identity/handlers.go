@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,16 +56,16 @@ func (s *Service) handleIssue(w http.ResponseWriter, r *http.Request) {
 		s.authFailed(w, r, &req, err)
 		return
 	}
-	roleIDs, err := s.roleIDs(r)
+	roleIDs, domains, err := s.names(r.Context())
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	_, nocatalog := r.URL.Query()["nocatalog"]
 	s.log.InfoContext(r.Context(), "issued token", "user_id", out.user.ID,
-		"project_id", out.claims.ProjectID, "audit_id", out.claims.auditIDs()[0])
+		"project_id", out.claims.ProjectID, "domain_id", out.claims.DomainID, "audit_id", out.claims.auditIDs()[0])
 	w.Header().Set("X-Subject-Token", out.token)
-	writeJSON(w, http.StatusCreated, s.tokenBody(out.claims, out.user, out.project, roleIDs, !nocatalog))
+	writeJSON(w, http.StatusCreated, s.tokenBody(out.claims, out.user, out.project, out.domain, roleIDs, domains, !nocatalog))
 }
 
 func (s *Service) authFailed(w http.ResponseWriter, r *http.Request, req *authRequest, err error) {
@@ -98,13 +99,13 @@ func (s *Service) internal(w http.ResponseWriter, r *http.Request, err error) {
 // validates X-Subject-Token. Admins and service users may validate any
 // token, others only their own.
 func (s *Service) handleCheck(w http.ResponseWriter, r *http.Request) {
-	caller, err := s.ver.claims(r.Header.Get("X-Auth-Token"))
+	caller, err := s.ver.claimsCtx(r.Context(), r.Header.Get("X-Auth-Token"))
 	if err != nil {
 		s.unauthorized(w)
 		return
 	}
 	subjectToken := r.Header.Get("X-Subject-Token")
-	subject, err := s.ver.claims(subjectToken)
+	subject, err := s.ver.claimsCtx(r.Context(), subjectToken)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "Could not find token.")
 		return
@@ -113,7 +114,7 @@ func (s *Service) handleCheck(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "You are not authorized to perform the requested action.")
 		return
 	}
-	u, p, err := s.subjectRecords(r, subject)
+	u, p, d, err := s.subjectRecords(r, subject)
 	if errors.Is(err, errdefs.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "Could not find token.")
 		return
@@ -127,51 +128,102 @@ func (s *Service) handleCheck(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	roleIDs, err := s.roleIDs(r)
+	roleIDs, domains, err := s.names(r.Context())
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	_, nocatalog := r.URL.Query()["nocatalog"]
-	writeJSON(w, http.StatusOK, s.tokenBody(subject, u, p, roleIDs, !nocatalog))
+	writeJSON(w, http.StatusOK, s.tokenBody(subject, u, p, d, roleIDs, domains, !nocatalog))
 }
 
-// subjectRecords loads the user and project a token names.
-func (s *Service) subjectRecords(r *http.Request, c *claims) (*model.User, *model.Project, error) {
-	u, err := s.st.GetUser(r.Context(), c.UserID, DefaultDomainID)
+// handleRevoke is DELETE /v3/auth/tokens: the caller (X-Auth-Token)
+// revokes X-Subject-Token, its own or, as admin, anyone's. The revocation
+// is persisted for every verifier and applied here at once.
+func (s *Service) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	caller, err := s.ver.claimsCtx(r.Context(), r.Header.Get("X-Auth-Token"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("get user: %w", err)
+		s.unauthorized(w)
+		return
+	}
+	subject, err := s.ver.claimsCtx(r.Context(), r.Header.Get("X-Subject-Token"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Could not find token.")
+		return
+	}
+	if caller.UserID != subject.UserID && !hasRole(caller, RoleAdmin) {
+		writeError(w, http.StatusForbidden, msgForbidden)
+		return
+	}
+	audit := subject.auditIDs()[0]
+	if err := s.revoke(r.Context(), model.Revocation{AuditID: audit}, subject.Expires); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "revoked token", "audit_id", audit, "user_id", subject.UserID, "by", caller.UserID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// subjectRecords loads the user and the project or domain a token names.
+func (s *Service) subjectRecords(r *http.Request, c *claims) (*model.User, *model.Project, *model.Domain, error) {
+	u, err := s.st.GetUser(r.Context(), c.UserID, "")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("get user: %w", err)
 	}
 	if u.ID != c.UserID {
-		return nil, nil, fmt.Errorf("user of token: %w", errdefs.ErrNotFound)
+		return nil, nil, nil, fmt.Errorf("user of token: %w", errdefs.ErrNotFound)
 	}
-	if c.ProjectID == "" {
-		return u, nil, nil
+	switch {
+	case c.ProjectID != "":
+		p, err := s.st.GetProject(r.Context(), c.ProjectID, "")
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("get project: %w", err)
+		}
+		if p.ID != c.ProjectID {
+			return nil, nil, nil, fmt.Errorf("project of token: %w", errdefs.ErrNotFound)
+		}
+		return u, p, nil, nil
+	case c.DomainID != "":
+		d, err := s.st.GetDomain(r.Context(), c.DomainID)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("get domain: %w", err)
+		}
+		if d.ID != c.DomainID {
+			return nil, nil, nil, fmt.Errorf("domain of token: %w", errdefs.ErrNotFound)
+		}
+		return u, nil, d, nil
 	}
-	p, err := s.st.GetProject(r.Context(), c.ProjectID, DefaultDomainID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("get project: %w", err)
-	}
-	if p.ID != c.ProjectID {
-		return nil, nil, fmt.Errorf("project of token: %w", errdefs.ErrNotFound)
-	}
-	return u, p, nil
+	return u, nil, nil, nil
 }
 
-func (s *Service) roleIDs(r *http.Request) (map[string]string, error) {
-	roles, err := s.st.ListRoles(r.Context())
+// names maps role names to ids and domain ids to names, for rendering.
+func (s *Service) names(ctx context.Context) (roleIDs, domains map[string]string, err error) {
+	roles, err := s.st.ListRoles(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list roles: %w", err)
+		return nil, nil, fmt.Errorf("list roles: %w", err)
 	}
-	m := make(map[string]string, len(roles))
+	roleIDs = make(map[string]string, len(roles))
 	for _, role := range roles {
-		m[role.Name] = role.ID
+		roleIDs[role.Name] = role.ID
 	}
-	return m, nil
+	ds, err := s.st.ListDomains(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list domains: %w", err)
+	}
+	domains = make(map[string]string, len(ds))
+	for _, d := range ds {
+		domains[d.ID] = d.Name
+	}
+	return roleIDs, domains, nil
 }
 
-func (s *Service) handleCatalog(w http.ResponseWriter, _ *http.Request, _ *claims) {
-	writeJSON(w, http.StatusOK, map[string]any{"catalog": s.catalog(), "links": s.links("/v3/auth/catalog")})
+// handleCatalog is GET /v3/auth/catalog; an unscoped token has none.
+func (s *Service) handleCatalog(w http.ResponseWriter, _ *http.Request, c *claims) {
+	catalog := []serviceView{}
+	if c.ProjectID != "" || c.DomainID != "" {
+		catalog = s.catalog()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"catalog": catalog, "links": s.links("/v3/auth/catalog")})
 }
 
 // clip bounds a caller-supplied string before it is logged.

@@ -15,6 +15,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/store"
+	"github.com/openzun/zun/internal/store/sqlstore"
 )
 
 const (
@@ -25,8 +27,8 @@ const (
 // env is a bootstrapped service mounted at /identity of a test server,
 // with a second user alice (member of project demo).
 type env struct {
-	t       *testing.T
-	st      *fakeStore
+	t       testing.TB
+	st      store.Identity
 	svc     *Service
 	srv     *httptest.Server
 	base    string // the server's URL
@@ -41,11 +43,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
+	if _, bench := t.(*testing.B); bench {
+		return slog.New(slog.DiscardHandler)
+	}
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
@@ -53,13 +58,15 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
+
+func newBenchEnv(b *testing.B) *env { return newEnvWith(b, nil) }
 
 // newBareEnv is a bootstrapped service without demo and alice; extra may
 // add routes (beside /identity) before the server starts.
-func newBareEnv(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
+func newBareEnv(t testing.TB, extra func(e *env, mux *http.ServeMux)) *env {
 	t.Helper()
-	e := &env{t: t, st: newFakeStore(), keyFile: filepath.Join(t.TempDir(), "keys", "token.key")}
+	e := &env{t: t, st: newTestStore(t), keyFile: filepath.Join(t.TempDir(), "keys", "token.key")}
 	// The URL must be known before the service (its PublicURL), and the
 	// handler set before the server starts.
 	e.srv = httptest.NewUnstartedServer(nil)
@@ -81,7 +88,7 @@ func newBareEnv(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
 }
 
 // newEnvWith is newBareEnv with project demo and its member alice.
-func newEnvWith(t *testing.T, extra func(e *env, mux *http.ServeMux)) *env {
+func newEnvWith(t testing.TB, extra func(e *env, mux *http.ServeMux)) *env {
 	t.Helper()
 	e := newBareEnv(t, extra)
 	ctx := context.Background()
@@ -225,6 +232,25 @@ func (e *env) aliceToken(scope any) string {
 	e.t.Helper()
 	tok, _ := e.issue(passwordAuth(map[string]any{"name": "alice", "domain": map[string]any{"name": "Default"}}, alicePassword, scope))
 	return tok
+}
+
+// newTestStore is a real SQLite store in a temporary directory.
+func newTestStore(t testing.TB) store.Identity {
+	t.Helper()
+	st, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "zun.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st.Identity()
+}
+
+// setUser edits a user in the store.
+func (e *env) setUser(id string, fn func(u *model.User)) {
+	e.t.Helper()
+	if _, err := e.st.UpdateUser(context.Background(), id, func(u *model.User) error { fn(u); return nil }); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func httptestServer(t *testing.T, h http.Handler) *httptest.Server {

@@ -73,41 +73,73 @@ func loadKey(path string) (ed25519.PrivateKey, error) {
 }
 
 func createKey(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create key directory: %w", err)
-	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	_, tmp, err := writeTempKey(path)
 	if err != nil {
-		return fmt.Errorf("generate signing key: %w", err)
+		return err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return fmt.Errorf("encode signing key: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".identity-key-*")
-	if err != nil {
-		return fmt.Errorf("create signing key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chmod signing key: %w", err)
-	}
-	if err := pem.Encode(tmp, &pem.Block{Type: pemType, Bytes: der}); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write signing key: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync signing key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close signing key: %w", err)
-	}
+	defer os.Remove(tmp)
 	// Link fails if another process won the race; its key is then used.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("install signing key: %w", err)
 	}
 	return nil
+}
+
+// writeNewKey writes a new key to a temporary file beside path, for
+// installKey.
+func writeNewKey(path string) (ed25519.PrivateKey, string, error) {
+	return writeTempKey(path)
+}
+
+// installKey atomically replaces path with the temporary key file tmp.
+func installKey(tmp, path string) error {
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("install signing key: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// writeTempKey generates a key and writes it, mode 0600, to a temporary
+// file in path's directory (created 0700 when missing).
+func writeTempKey(path string) (ed25519.PrivateKey, string, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("create key directory: %w", err)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, "", fmt.Errorf("generate signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode signing key: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".identity-key-*")
+	if err != nil {
+		return nil, "", fmt.Errorf("create signing key: %w", err)
+	}
+	fail := func(what string, err error) (ed25519.PrivateKey, string, error) {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, "", fmt.Errorf("%s signing key: %w", what, err)
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		return fail("chmod", err)
+	}
+	if err := pem.Encode(tmp, &pem.Block{Type: pemType, Bytes: der}); err != nil {
+		return fail("write", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail("sync", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return nil, "", fmt.Errorf("close signing key: %w", err)
+	}
+	return priv, tmp.Name(), nil
 }

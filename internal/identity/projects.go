@@ -61,7 +61,7 @@ func (s *Service) projectsOf(ctx context.Context, userID string, f listFilter) (
 	}
 	out := []projectListItem{}
 	for _, p := range all {
-		if !f.match(p.Name, p.Enabled) {
+		if !f.match(p.Name, p.DomainID, p.Enabled) {
 			continue
 		}
 		roles, err := s.st.RolesOf(ctx, userID, p.ID)
@@ -101,7 +101,7 @@ func (s *Service) listProjects(r *http.Request, _ *claims) (int, any, error) {
 	}
 	out := []projectListItem{}
 	for _, p := range all {
-		if f.match(p.Name, p.Enabled) {
+		if f.match(p.Name, p.DomainID, p.Enabled) {
 			out = append(out, s.projectItem(p))
 		}
 	}
@@ -143,11 +143,11 @@ func (s *Service) listUserProjects(r *http.Request, _ *claims) (int, any, error)
 
 // projectCreate is the validated body of POST /v3/projects.
 type projectCreate struct {
-	name, description string
-	enabled           bool
+	name, description, domainID string
+	enabled                     bool
 }
 
-func parseProjectCreate(r *http.Request) (*projectCreate, error) {
+func (s *Service) parseProjectCreate(r *http.Request) (*projectCreate, error) {
 	o, err := decodeBody(r, "project")
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func parseProjectCreate(r *http.Request) (*projectCreate, error) {
 	if pc.name, err = o.name(maxProjectName); err != nil {
 		return nil, err
 	}
-	if err := o.domainID("domain_id"); err != nil {
+	if pc.domainID, err = s.domainIDMember(r.Context(), o, "domain_id"); err != nil {
 		return nil, err
 	}
 	if pc.description, _, err = o.str("description", false, true); err != nil {
@@ -170,14 +170,14 @@ func parseProjectCreate(r *http.Request) (*projectCreate, error) {
 		return nil, err
 	}
 	if isDomain {
-		return nil, invalid("project.is_domain", "only the default domain exists; domains cannot be created.")
+		return nil, invalid("project.is_domain", "projects acting as domains are not supported; create a domain instead.")
 	}
 	parent, _, err := o.str("parent_id", false, true)
 	if err != nil {
 		return nil, err
 	}
-	if parent != "" && parent != DefaultDomainID {
-		return nil, invalid("project.parent_id", "project hierarchies are not supported; the parent must be the domain %q.", DefaultDomainID)
+	if parent != "" && parent != pc.domainID {
+		return nil, invalid("project.parent_id", "project hierarchies are not supported; the parent must be the project's domain.")
 	}
 	if err := o.emptyOrAbsent("tags", "project tags are not supported."); err != nil {
 		return nil, err
@@ -190,29 +190,112 @@ func parseProjectCreate(r *http.Request) (*projectCreate, error) {
 
 // createProject is POST /v3/projects.
 func (s *Service) createProject(r *http.Request, c *claims) (int, any, error) {
-	pc, err := parseProjectCreate(r)
+	pc, err := s.parseProjectCreate(r)
 	if err != nil {
 		return 0, nil, err
 	}
 	ctx := r.Context()
 	// A name equal to an existing id would make name lookups (the store
 	// tries ids first) ambiguous, so it counts as taken too.
-	switch _, err := s.st.GetProject(ctx, pc.name, DefaultDomainID); {
+	switch _, err := s.st.GetProject(ctx, pc.name, pc.domainID); {
 	case err == nil:
-		return 0, nil, duplicate("project", pc.name)
+		return 0, nil, duplicate("project", pc.name, pc.domainID)
 	case !errors.Is(err, errdefs.ErrNotFound):
 		return 0, nil, fmt.Errorf("get project: %w", err)
 	}
 	p := &model.Project{
-		ID: newID(), Name: pc.name, DomainID: DefaultDomainID, Description: pc.description,
+		ID: newID(), Name: pc.name, DomainID: pc.domainID, Description: pc.description,
 		Enabled: pc.enabled, CreatedAt: s.now().UTC(),
 	}
 	if err := s.st.CreateProject(ctx, p); err != nil {
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
-			return 0, nil, duplicate("project", pc.name)
+			return 0, nil, duplicate("project", pc.name, pc.domainID)
 		}
 		return 0, nil, fmt.Errorf("create project: %w", err)
 	}
 	s.log.InfoContext(ctx, "created project", "project_id", p.ID, "name", clip(p.Name), "by", c.UserID)
 	return http.StatusCreated, map[string]any{"project": s.projectItem(p)}, nil
+}
+
+// updateProject is PATCH /v3/projects/{project_id}: name, description and
+// enabled. Disabling revokes the tokens scoped to the project.
+func (s *Service) updateProject(r *http.Request, c *claims) (int, any, error) {
+	o, err := decodeBody(r, "project")
+	if err != nil {
+		return 0, nil, err
+	}
+	name, hasName := "", o.has("name")
+	if hasName {
+		if name, err = o.name(maxProjectName); err != nil {
+			return 0, nil, err
+		}
+	}
+	desc, hasDesc, err := o.str("description", false, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	hasEnabled := o.has("enabled")
+	enabled, err := o.boolean("enabled", true)
+	if err != nil {
+		return 0, nil, err
+	}
+	if d, ok, err := o.str("domain_id", false, true); err != nil {
+		return 0, nil, err
+	} else if ok && d != "" {
+		return 0, nil, invalid("project.domain_id", "a project cannot move to another domain.")
+	}
+	ctx := r.Context()
+	id := r.PathValue("project_id")
+	cur, err := s.projectByID(ctx, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if hasName && name != cur.Name {
+		if other, err := s.st.GetProject(ctx, name, cur.DomainID); err == nil && other.ID != cur.ID {
+			return 0, nil, duplicate("project", name, cur.DomainID)
+		}
+	}
+	var wasEnabled bool
+	p, err := s.st.UpdateProject(ctx, id, func(p *model.Project) error {
+		wasEnabled = p.Enabled
+		if hasName {
+			p.Name = name
+		}
+		if hasDesc {
+			p.Description = desc
+		}
+		if hasEnabled {
+			p.Enabled = enabled
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, s.storeError(err, "project", id, name, cur.DomainID)
+	}
+	if wasEnabled && !p.Enabled {
+		if err := s.revokeAll(ctx, model.Revocation{ProjectID: p.ID}); err != nil {
+			return 0, nil, err
+		}
+	}
+	s.log.InfoContext(ctx, "updated project", "project_id", p.ID, "by", c.UserID)
+	return http.StatusOK, map[string]any{"project": s.projectItem(p)}, nil
+}
+
+// deleteProject is DELETE /v3/projects/{project_id}: its role assignments
+// go with it and its tokens are revoked.
+func (s *Service) deleteProject(r *http.Request, c *claims) (int, any, error) {
+	ctx := r.Context()
+	id := r.PathValue("project_id")
+	p, err := s.projectByID(ctx, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.st.DeleteProject(ctx, p.ID); err != nil {
+		return 0, nil, s.storeError(err, "project", id, "")
+	}
+	if err := s.revokeAll(ctx, model.Revocation{ProjectID: p.ID}); err != nil {
+		return 0, nil, err
+	}
+	s.log.InfoContext(ctx, "deleted project", "project_id", p.ID, "name", clip(p.Name), "by", c.UserID)
+	return http.StatusNoContent, nil, nil
 }

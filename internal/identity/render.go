@@ -83,6 +83,7 @@ type tokenView struct {
 	Methods   []string      `json:"methods"`
 	User      userView      `json:"user"`
 	Project   *projectView  `json:"project,omitempty"`
+	Domain    *ref          `json:"domain,omitempty"`
 	IsDomain  *bool         `json:"is_domain,omitempty"`
 	Roles     []ref         `json:"roles,omitempty"`
 	Catalog   []serviceView `json:"catalog,omitempty"`
@@ -91,26 +92,34 @@ type tokenView struct {
 	AuditIDs  []string      `json:"audit_ids"`
 }
 
-// tokenBody renders c; roleIDs maps role names to ids.
-func (s *Service) tokenBody(c *claims, u *model.User, p *model.Project, roleIDs map[string]string, withCatalog bool) map[string]tokenView {
+// tokenBody renders c; roleIDs maps role names to ids, domains domain ids
+// to names. Unscoped tokens carry no roles and no catalog.
+func (s *Service) tokenBody(c *claims, u *model.User, p *model.Project, d *model.Domain, roleIDs, domains map[string]string, withCatalog bool) map[string]tokenView {
+	dref := func(id string) ref { return ref{ID: id, Name: domains[id]} }
 	v := tokenView{
 		Methods:   c.methodList(),
-		User:      userView{ID: u.ID, Name: u.Name, Domain: defaultDomain},
+		User:      userView{ID: u.ID, Name: u.Name, Domain: dref(u.DomainID)},
 		ExpiresAt: formatTime(c.Expires),
 		IssuedAt:  formatTime(c.Issued),
 		AuditIDs:  c.auditIDs(),
 	}
+	if p == nil && d == nil {
+		return map[string]tokenView{"token": v}
+	}
 	if p != nil {
 		no := false
-		v.Project = &projectView{ID: p.ID, Name: p.Name, Domain: defaultDomain}
+		v.Project = &projectView{ID: p.ID, Name: p.Name, Domain: dref(p.DomainID)}
 		v.IsDomain = &no
-		v.Roles = make([]ref, 0, len(c.Roles))
-		for _, name := range c.Roles {
-			v.Roles = append(v.Roles, ref{ID: roleIDs[name], Name: name})
-		}
-		if withCatalog {
-			v.Catalog = s.catalog()
-		}
+	} else {
+		dr := ref{ID: d.ID, Name: d.Name}
+		v.Domain = &dr
+	}
+	v.Roles = make([]ref, 0, len(c.Roles))
+	for _, name := range c.Roles {
+		v.Roles = append(v.Roles, ref{ID: roleIDs[name], Name: name})
+	}
+	if withCatalog {
+		v.Catalog = s.catalog()
 	}
 	return map[string]tokenView{"token": v}
 }
@@ -119,8 +128,10 @@ func (s *Service) tokenBody(c *claims, u *model.User, p *model.Project, roleIDs 
 // and admin endpoint. Ids are derived from the entries, so they are stable
 // across restarts.
 func (s *Service) catalog() []serviceView {
-	out := make([]serviceView, 0, len(s.cfg.Catalog))
-	for _, e := range s.cfg.Catalog {
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	out := make([]serviceView, 0, len(s.services))
+	for _, e := range s.services {
 		sv := serviceView{ID: stableID("service", e.Type, e.Name), Type: e.Type, Name: e.Name}
 		for _, iface := range []string{"public", "internal", "admin"} {
 			sv.Endpoints = append(sv.Endpoints, endpointView{

@@ -79,7 +79,13 @@ func TestGrantAndCheckRole(t *testing.T) {
 		t.Fatal("alice became admin")
 	}
 	status, raw = e.call("DELETE", readerPath, admin, nil, nil)
-	wantError(t, "revoke", status, raw, http.StatusMethodNotAllowed)
+	if status != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", status, raw)
+	}
+	status, raw = e.call("GET", readerPath, admin, nil, nil)
+	wantError(t, "check after revoke", status, raw, http.StatusNotFound)
+	status, raw = e.call("DELETE", readerPath, admin, nil, nil)
+	wantError(t, "revoke again", status, raw, http.StatusNotFound)
 }
 
 func TestRoleAssignments(t *testing.T) {

@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/store"
 	"github.com/openzun/zun/internal/zunctx"
 )
@@ -20,10 +25,17 @@ type Service struct {
 	cfg    Config
 	st     store.Identity
 	log    *slog.Logger
-	key    ed25519.PrivateKey
+	signer atomic.Pointer[signer]
 	ver    *Verifier
 	now    func() time.Time
 	hashes chan struct{} // bounds concurrent bcrypt work
+
+	keyMu        sync.Mutex
+	keyCheckedAt atomic.Int64 // unix nanos of the last look at the key file
+	pruneAt      atomic.Int64 // unix nanos of the next revocation prune
+
+	catalogMu sync.RWMutex
+	services  []CatalogEntry
 }
 
 // New loads (or creates) the signing key and returns the service.
@@ -39,27 +51,86 @@ func New(cfg Config, st store.Identity, logger *slog.Logger) (*Service, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("component", "identity")
-	key, created, err := loadOrCreateKey(cfg.KeyFile)
+	_, created, err := loadOrCreateKey(cfg.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
 	if created {
 		logger.Info("created token signing key", "path", cfg.KeyFile)
 	}
-	return &Service{
-		cfg:    cfg,
-		st:     st,
-		log:    logger,
-		key:    key,
-		ver:    NewVerifier(key.Public().(ed25519.PublicKey)),
-		now:    time.Now,
-		hashes: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-	}, nil
+	sg, err := loadSigner(cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	s := &Service{
+		cfg:      cfg,
+		st:       st,
+		log:      logger,
+		ver:      NewStoreVerifier(st, cfg.Refresh, logger),
+		now:      time.Now,
+		hashes:   make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		services: slices.Clone(cfg.Catalog),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.useSigner(ctx, sg); err != nil {
+		return nil, err
+	}
+	if err := s.ver.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("identity: read signing keys and revocations: %w", err)
+	}
+	s.ver.addKey(sg.kid, sg.key.Public().(ed25519.PublicKey))
+	return s, nil
 }
 
-// PublicKey returns the key that verifies this service's tokens (for
-// NewVerifier in another component).
-func (s *Service) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
+// useSigner publishes sg's public key and makes it the signing key.
+func (s *Service) useSigner(ctx context.Context, sg *signer) error {
+	pub := sg.key.Public().(ed25519.PublicKey)
+	if err := s.st.AddSigningKey(ctx, model.SigningKey{ID: sg.kid, PublicKey: pub, CreatedAt: s.now().UTC()}); err != nil {
+		return fmt.Errorf("identity: publish signing key: %w", err)
+	}
+	s.ver.addKey(sg.kid, pub)
+	if old := s.signer.Swap(sg); old != nil && old.kid != sg.kid {
+		s.log.InfoContext(ctx, "signing tokens with a new key", "key_id", sg.kid, "previous_key_id", old.kid)
+	}
+	return nil
+}
+
+// currentSigner returns the signing key, first loading the key file again
+// if it changed (a rotation by "zun-api --rotate-identity-key") and was
+// not looked at within the refresh bound.
+func (s *Service) currentSigner(ctx context.Context) *signer {
+	cur := s.signer.Load()
+	now := s.now().UnixNano()
+	if now-s.keyCheckedAt.Load() < int64(s.ver.refresh) || !s.keyMu.TryLock() {
+		return cur
+	}
+	defer s.keyMu.Unlock()
+	s.keyCheckedAt.Store(now)
+	st, err := os.Stat(s.cfg.KeyFile)
+	if err != nil || st.ModTime().Equal(cur.modTime) {
+		return cur
+	}
+	sg, err := loadSigner(s.cfg.KeyFile)
+	if err == nil {
+		err = s.useSigner(ctx, sg)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "reload of the signing key failed; signing with the previous one", "err", err)
+		return cur
+	}
+	return sg
+}
+
+// PublicKey returns the key that verifies the tokens this service signs
+// now (for NewVerifier in a component without the store).
+func (s *Service) PublicKey() ed25519.PublicKey {
+	return s.signer.Load().key.Public().(ed25519.PublicKey)
+}
+
+// Verifier returns the service's verifier (shared cache, key set and
+// revocation list).
+func (s *Service) Verifier() *Verifier { return s.ver }
 
 // Validate implements Validator without touching the store.
 func (s *Service) Validate(ctx context.Context, token string) (zunctx.Identity, time.Time, error) {
@@ -80,6 +151,8 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v3/{$}", s.handleVersion)
 	mux.HandleFunc("POST /v3/auth/tokens", s.handleIssue)
 	mux.HandleFunc("GET /v3/auth/tokens", s.handleCheck)
+	mux.HandleFunc("DELETE /v3/auth/tokens", s.handleRevoke)
+	mux.HandleFunc("GET /v3/auth/domains", s.authed(s.handleAuthDomains))
 	mux.HandleFunc("GET /v3/auth/catalog", s.authed(s.handleCatalog))
 	mux.HandleFunc("GET /v3/auth/projects", s.authed(s.handleAuthProjects))
 	s.adminRoutes(mux)
@@ -145,7 +218,7 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, c *claims)
 // authed requires a valid X-Auth-Token.
 func (s *Service) authed(h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.ver.claims(r.Header.Get("X-Auth-Token"))
+		c, err := s.ver.claimsCtx(r.Context(), r.Header.Get("X-Auth-Token"))
 		if err != nil {
 			s.unauthorized(w)
 			return

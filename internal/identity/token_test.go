@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,12 +62,12 @@ func TestValidate(t *testing.T) {
 		"another's prefix": foreign[:40] + tok[40:],
 	}
 	// A well-formed payload with a forged role but the old signature.
-	c, ok := decode(raw[1 : len(raw)-sigLen])
+	c, ok := decode(raw[2+int(raw[1]) : len(raw)-sigLen])
 	if !ok {
 		t.Fatal("decode own token")
 	}
 	c.Roles = append(c.Roles, "admin")
-	forged, err := sign(other.svc.key, c)
+	forged, err := sign(e.svc.signer.Load().kid, other.svc.signer.Load().key, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,18 +105,9 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// newEnvSameStore builds a second, independent service (own key) on e's
-// store, as a foreign deployment.
-func newEnvSameStore(t *testing.T, e *env) *env {
-	o := *e
-	o.keyFile = filepath.Join(t.TempDir(), "other.key")
-	o.svc = e.newService(o.keyFile)
-	mux := http.NewServeMux()
-	o.svc.Mount(mux, "/identity/")
-	o.srv = httptestServer(t, mux)
-	o.base = o.srv.URL
-	return &o
-}
+// newEnvSameStore builds a second, independent deployment (own key, own
+// database) with the same users and projects: its keys are not e's.
+func newEnvSameStore(t *testing.T, _ *env) *env { return newEnv(t) }
 
 func TestKeyFile(t *testing.T) {
 	e := newEnv(t)
@@ -167,7 +157,7 @@ func TestKeyFile(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	st := newFakeStore()
+	st := newTestStore(t)
 	key := filepath.Join(t.TempDir(), "k")
 	for name, cfg := range map[string]Config{
 		"no key":         {PublicURL: "http://h/identity"},
@@ -226,7 +216,7 @@ func TestVerifierCacheBounded(t *testing.T) {
 	for i := range 1000 {
 		c := &claims{Methods: methodPassword, Issued: now.Truncate(time.Second), Expires: now.Add(time.Hour), UserID: "u", ProjectID: string(rune('a' + i%26))}
 		c.AuditID[0], c.AuditID[1], c.AuditID[2] = byte(i), byte(i>>8), byte(i>>16)
-		tok, err := sign(e.svc.key, c)
+		tok, err := sign(e.svc.signer.Load().kid, e.svc.signer.Load().key, c)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -184,9 +184,10 @@ type Identity interface {
 
 	// AddRevocation records a token revocation event.
 	AddRevocation(ctx context.Context, r model.Revocation) error
-	// ListRevocations returns the events not expired at now, and deletes
-	// the expired ones.
+	// ListRevocations returns the events not expired at now.
 	ListRevocations(ctx context.Context, now time.Time) ([]model.Revocation, error)
+	// PruneRevocations deletes the events expired at now.
+	PruneRevocations(ctx context.Context, now time.Time) error
 
 	// AddSigningKey publishes a public key; adding an existing id is a
 	// no-op.

@@ -300,10 +300,14 @@ func (is *identity) AddRevocation(ctx context.Context, r model.Revocation) error
 	return nil
 }
 
-func (is *identity) ListRevocations(ctx context.Context, at time.Time) ([]model.Revocation, error) {
+func (is *identity) PruneRevocations(ctx context.Context, at time.Time) error {
 	if _, err := is.s.write.exec(ctx, "DELETE FROM token_revocations WHERE expires_at <= ?", micros(norm(at))); err != nil {
-		return nil, is.s.d.dbError(err, "prune token revocations")
+		return is.s.d.dbError(err, "prune token revocations")
 	}
+	return nil
+}
+
+func (is *identity) ListRevocations(ctx context.Context, at time.Time) ([]model.Revocation, error) {
 	rows, err := is.s.read.query(ctx, `SELECT audit_id, user_id, project_id, domain_id, issued_before, expires_at
         FROM token_revocations WHERE expires_at > ? ORDER BY id`, micros(norm(at)))
 	if err != nil {

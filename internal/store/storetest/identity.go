@@ -158,6 +158,7 @@ func testIdentityTokens(t *testing.T, s store.Store) {
 	got, err = id.ListRevocations(ctx, now.Add(30*time.Minute))
 	noErr(t, err, "ListRevocations later")
 	sameJSON(t, got, events[:2], "ListRevocations later")
+	noErr(t, id.PruneRevocations(ctx, now.Add(30*time.Minute)), "PruneRevocations")
 	got, err = id.ListRevocations(ctx, now) // the expired one is gone for good
 	noErr(t, err, "ListRevocations after prune")
 	if len(got) != 2 {
