@@ -60,7 +60,17 @@ type Config struct {
 	// generates one into DataDir/admin-password.
 	AdminPassword string
 	TokenTTL      time.Duration
-	LogLevel      string
+	// Only runs a single part of zun-api: "" (everything) or "identity"
+	// (the identity service alone, against the same database).
+	Only string
+	// RotateIdentityKey replaces the token signing key and exits; tokens
+	// of the previous key stay valid until they expire.
+	RotateIdentityKey bool
+	// CatalogURLs are the endpoints of the other services of the cloud
+	// published in the identity catalog (network, volume, image), as
+	// type=url pairs separated by commas.
+	CatalogURLs string
+	LogLevel    string
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
@@ -121,6 +131,9 @@ func (c *Config) fields() []field {
 		{name: "service-down-time", usage: "a service without heartbeat for this long is down", dur: &c.ServiceDownTime},
 		{name: "admin-password", usage: "bootstrap admin password (default: generated into data-dir)", str: &c.AdminPassword},
 		{name: "token-ttl", usage: "lifetime of issued tokens", dur: &c.TokenTTL},
+		{name: "only", usage: "run one part of zun-api alone: identity", str: &c.Only},
+		{name: "rotate-identity-key", usage: "replace the identity token signing key and exit (old tokens stay valid until they expire)", b: &c.RotateIdentityKey},
+		{name: "catalog-urls", usage: "endpoints of other services in the catalog, e.g. network=http://h:9696,image=http://h:9292", str: &c.CatalogURLs},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
 	}
@@ -276,6 +289,9 @@ func (c *Config) Validate() error {
 		c.PublicURL = "http://" + c.Listen
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Only != "" && c.Only != "identity" {
+		return fmt.Errorf("only must be empty or identity, not %q", c.Only)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -51,12 +51,12 @@ var methodNames = []struct {
 
 // claims is the content of a token. It is immutable once built.
 type claims struct {
-	Methods   byte
-	Issued    time.Time
-	Expires   time.Time
-	AuditID   [auditLen]byte
-	HasParent bool
-	ParentID  [auditLen]byte // audit id of the token this one was re-scoped from
+	Methods      byte
+	Issued       time.Time
+	Expires      time.Time
+	AuditID      [auditLen]byte
+	HasParent    bool
+	ParentID     [auditLen]byte // audit id of the token this one was re-scoped from
 	UserID       string
 	UserDomainID string
 	ProjectID    string

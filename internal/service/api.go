@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
 	"github.com/openzun/zun/internal/store"
-	"github.com/openzun/zun/internal/store/sqlstore"
 )
 
 // API is a built zun-api: everything but the HTTP listener and the agent.
@@ -50,16 +48,9 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 			a.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("failed to create data dir: %w", err)
-	}
-	dsn := cfg.Database
-	if dsn == "" {
-		dsn = filepath.Join(cfg.DataDir, "zun.db")
-	}
-	st, err := sqlstore.Open(ctx, dsn, log.With("component", "store"))
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("failed to open store: %w", err)
+		return nil, err
 	}
 	a.Store = st
 	a.closers = append(a.closers, func() { _ = st.Close() })
@@ -71,25 +62,12 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.Bus = b
 	a.closers = append(a.closers, stopBus)
 
-	idn, err := identity.New(identity.Config{
-		KeyFile:   filepath.Join(cfg.DataDir, "identity", "signing.key"),
-		TokenTTL:  cfg.TokenTTL,
-		PublicURL: cfg.PublicURL + "/identity",
-		Catalog:   []identity.CatalogEntry{{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"}},
-	}, st.Identity(), log.With("component", "identity"))
+	idn, adminPassword, err := newIdentity(ctx, cfg, st.Identity(), log)
 	if err != nil {
-		return nil, fmt.Errorf("failed to start identity: %w", err)
+		return nil, err
 	}
 	a.Identity = idn
-	a.AdminPassword = cfg.AdminPassword
-	if a.AdminPassword == "" {
-		if a.AdminPassword, err = secret(filepath.Join(cfg.DataDir, "admin-password")); err != nil {
-			return nil, err
-		}
-	}
-	if err := idn.Bootstrap(ctx, identity.BootstrapConfig{AdminUser: "admin", AdminPassword: a.AdminPassword, AdminProject: "admin"}); err != nil {
-		return nil, fmt.Errorf("failed to bootstrap identity: %w", err)
-	}
+	a.AdminPassword = adminPassword
 	if err := writeClientFiles(cfg.DataDir, cfg.PublicURL+"/identity/v3", a.AdminPassword); err != nil {
 		return nil, err
 	}
@@ -117,6 +95,12 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 // RunAPI runs zun-api (and, with cfg.AllInOne, the embedded NATS server
 // and a compute agent) until ctx ends.
 func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	switch {
+	case cfg.RotateIdentityKey:
+		return RotateIdentityKey(ctx, cfg, log)
+	case cfg.Only == "identity":
+		return RunIdentity(ctx, cfg, log)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", cfg.Listen, err)
