@@ -140,10 +140,18 @@ func TestReconcileMissingContainers(t *testing.T) {
 	s.wait(plain.UUID, func(v view) bool {
 		return v.Status == "Error" && v.StatusReason != nil && *v.StatusReason == "No such container"
 	})
-	s.wait(heal.UUID, func(v view) bool { return v.Status == "Running" && v.TaskState == nil })
-	if _, err := s.drv.Inspect(context.Background(), &model.Container{UUID: heal.UUID}); err != nil {
-		t.Errorf("auto_heal did not recreate the engine container: %v", err)
+	// The record still says Running until the reconcile notices, so wait
+	// for the engine container to come back before checking the record.
+	var healErr error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, healErr = s.drv.Inspect(context.Background(), &model.Container{UUID: heal.UUID}); healErr == nil {
+			break
+		}
 	}
+	if healErr != nil {
+		t.Fatalf("auto_heal did not recreate the engine container: %v", healErr)
+	}
+	s.wait(heal.UUID, func(v view) bool { return v.Status == "Running" && v.TaskState == nil })
 	s.wait(rm.UUID, func(v view) bool { return v.Status == "gone" })
 }
 
