@@ -99,7 +99,7 @@ func (s *Server) containerUpdate(q *request) (int, any, error) {
 	}
 	s.recordAction(q, c, "update")
 	_ = s.store.Actions().Finish(zunctx.System(q.ctx), c.UUID, zunctx.RequestID(q.ctx), s.now().UTC(), "")
-	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, c.ProjectID)), nil
+	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
 
 // resize claims the new cpu/memory on the host (re-checking capacity in
@@ -166,7 +166,7 @@ func (s *Server) containerRename(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, c.ProjectID)), nil
+	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
 
 // containerResize is POST .../resize_container (1.19+): cpu/memory like

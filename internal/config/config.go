@@ -61,6 +61,11 @@ type Config struct {
 	AdminPassword string
 	TokenTTL      time.Duration
 	LogLevel      string
+	// PolicyFile is an oslo.policy-style YAML or JSON file overriding the
+	// default policy rules; empty keeps the defaults.
+	PolicyFile string
+	// PolicyDump prints the effective policy rules as YAML and exits.
+	PolicyDump bool
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
@@ -122,6 +127,8 @@ func (c *Config) fields() []field {
 		{name: "admin-password", usage: "bootstrap admin password (default: generated into data-dir)", str: &c.AdminPassword},
 		{name: "token-ttl", usage: "lifetime of issued tokens", dur: &c.TokenTTL},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "policy-file", usage: "YAML or JSON policy file overriding the default policy rules", str: &c.PolicyFile},
+		{name: "policy-dump", usage: "print the effective policy rules (defaults and policy-file) as YAML and exit", b: &c.PolicyDump},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
 	}
 }

@@ -69,7 +69,12 @@ func NewWithRules(rules map[string]string, source string) (*Enforcer, error) {
 		if source != "" {
 			where = "policy file " + source
 		}
-		return nil, fmt.Errorf("%s: %w", where, errors.Join(errs...))
+		msgs := make([]string, len(errs))
+		for i, err := range errs {
+			msgs[i] = err.Error()
+		}
+		// One line, so a log shows every problem.
+		return nil, fmt.Errorf("%s: %s", where, strings.Join(msgs, "; "))
 	}
 	return e, nil
 }

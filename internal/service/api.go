@@ -17,6 +17,7 @@ import (
 	"github.com/openzun/zun/internal/conductor"
 	"github.com/openzun/zun/internal/config"
 	"github.com/openzun/zun/internal/identity"
+	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
 	"github.com/openzun/zun/internal/store"
@@ -28,6 +29,7 @@ type API struct {
 	Store    store.Store
 	Bus      bus.Bus
 	Identity *identity.Service
+	Policy   *policy.Enforcer
 	Handler  http.Handler
 	// AdminPassword is the bootstrap admin's password.
 	AdminPassword string
@@ -50,6 +52,10 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 			a.Close()
 		}
 	}()
+	// A bad policy file stops the service before anything is opened.
+	if a.Policy, err = policy.Load(cfg.PolicyFile); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create data dir: %w", err)
 	}
@@ -106,7 +112,16 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
-		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Logger: log})
+		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Policy: a.Policy, Logger: log})
+	var used []string
+	for _, r := range srv.Routes() {
+		if r.Policy != "" {
+			used = append(used, r.Policy)
+		}
+	}
+	if err := a.Policy.Check(used...); err != nil {
+		return nil, err
+	}
 	idh := http.StripPrefix("/identity", idn.Handler())
 	srv.Mount("/identity/", idh)
 	srv.Mount("/identity", idh)
@@ -117,6 +132,13 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 // RunAPI runs zun-api (and, with cfg.AllInOne, the embedded NATS server
 // and a compute agent) until ctx ends.
 func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.PolicyDump {
+		enf, err := policy.Load(cfg.PolicyFile)
+		if err != nil {
+			return err
+		}
+		return enf.WriteYAML(os.Stdout)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", cfg.Listen, err)
