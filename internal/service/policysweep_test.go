@@ -308,19 +308,14 @@ type target struct {
 }
 
 // resolve fills the path parameters of r with fixtures for caller p.
-func (e *sweepEnv) resolve(r apiserver.RouteInfo, p persona, shared string) (string, target) {
+func (e *sweepEnv) resolve(r apiserver.RouteInfo, p persona, fixture func() string) (string, target) {
 	e.t.Helper()
 	tg := target{Target: policy.Target{ProjectID: p.id.ProjectID, UserID: p.id.UserID}, known: true}
 	var ctr string
 	path := pathParam.ReplaceAllStringFunc(r.Path, func(m string) string {
 		switch name := m[1 : len(m)-1]; {
 		case name == "id" && strings.HasPrefix(r.Path, "/v1/containers/"):
-			// Mutating routes get a fresh container, so one caller's
-			// delete or stop does not change what the next one sees.
-			ctr = shared
-			if r.Method != "GET" {
-				ctr = e.container()
-			}
+			ctr = fixture()
 			tg.Target = policy.Target{ProjectID: e.demo, UserID: e.creator.id.UserID}
 			tg.project = e.demo
 			return ctr
@@ -360,11 +355,26 @@ func (e *sweepEnv) sweep() {
 		if e.codeSweep {
 			personas = append(personas[:len(personas):len(personas)], e.codeUsers...)
 		}
+		// A mutating call that succeeded may have changed (stopped,
+		// deleted) its container: the next caller gets a fresh one.
+		var ctr string
+		fixture := func() string {
+			if r.Method == "GET" {
+				return shared
+			}
+			if ctr == "" {
+				ctr = e.container()
+			}
+			return ctr
+		}
 		for _, p := range personas {
-			path, tg := e.resolve(r, p, shared)
+			path, tg := e.resolve(r, p, fixture)
 			n := fmt.Sprint(e.seq.Add(1))
 			query, body := strings.ReplaceAll(req.query, "%s", n), strings.ReplaceAll(req.body, "%s", n)
 			st, b := e.call(p, r.Method, path, query, body, minor)
+			if st/100 == 2 {
+				ctr = ""
+			}
 			what := fmt.Sprintf("%s as %s: %d %s", key, p.name, st, truncate(b))
 			if r.Public {
 				if st == 401 || st == 403 {
