@@ -374,9 +374,21 @@ func (e *sweepEnv) sweep() {
 			path, tg := e.resolve(r, p, fixture)
 			n := fmt.Sprint(e.seq.Add(1))
 			query, body := strings.ReplaceAll(req.query, "%s", n), strings.ReplaceAll(req.body, "%s", n)
+			// A denied caller must leave the object as it was.
+			var before string
+			cur := ctr
+			denied := !r.Public && (p.token == "" || !e.api.Policy.AllowedFor(&p.id, r.Policy, &tg.Target))
+			if denied && r.Method != "GET" && cur != "" {
+				before = e.snapshot(cur)
+			}
 			st, b := e.call(p, r.Method, path, query, body, minor)
 			if st/100 == 2 {
 				ctr = ""
+			}
+			if before != "" {
+				if after := e.snapshot(cur); after != before {
+					t.Errorf("%s %s as %s (%d) changed the container: %s -> %s", r.Method, r.Path, p.name, st, before, after)
+				}
 			}
 			what := fmt.Sprintf("%s as %s: %d %s", key, p.name, st, truncate(b))
 			if r.Public {
@@ -421,6 +433,23 @@ func (e *sweepEnv) sweep() {
 	if swept < 4*len(e.personas) {
 		t.Fatalf("only %d calls swept", swept)
 	}
+}
+
+// snapshot is what a call may change of a container, as its creator sees
+// it.
+func (e *sweepEnv) snapshot(uuid string) string {
+	e.t.Helper()
+	st, b := e.call(e.creator, "GET", "/v1/containers/"+uuid, "", "", 40)
+	var c struct {
+		Name, Status, Memory string
+		CPU                  float64
+		UpdatedAt            string  `json:"updated_at"`
+		TaskState            *string `json:"task_state"`
+	}
+	if st != 200 || json.Unmarshal(b, &c) != nil {
+		return fmt.Sprintf("GET %d %s", st, truncate(b))
+	}
+	return fmt.Sprintf("%s %s cpu=%v mem=%s task=%v updated=%s", c.Name, c.Status, c.CPU, c.Memory, c.TaskState != nil, c.UpdatedAt)
 }
 
 // routesForTest is the route table of the API (it does not depend on the
