@@ -436,20 +436,27 @@ func (e *sweepEnv) sweep() {
 }
 
 // snapshot is what a call may change of a container, as its creator sees
-// it.
+// it: the fields PATCH and rename set, and the actions recorded (every
+// accepted operation records one). The status is left out: the agent may
+// still be settling it.
 func (e *sweepEnv) snapshot(uuid string) string {
 	e.t.Helper()
 	st, b := e.call(e.creator, "GET", "/v1/containers/"+uuid, "", "", 40)
 	var c struct {
-		Name, Status, Memory string
-		CPU                  float64
-		UpdatedAt            string  `json:"updated_at"`
-		TaskState            *string `json:"task_state"`
+		Name, Memory string
+		CPU          float64
 	}
 	if st != 200 || json.Unmarshal(b, &c) != nil {
 		return fmt.Sprintf("GET %d %s", st, truncate(b))
 	}
-	return fmt.Sprintf("%s %s cpu=%v mem=%s task=%v updated=%s", c.Name, c.Status, c.CPU, c.Memory, c.TaskState != nil, c.UpdatedAt)
+	st, b = e.call(e.creator, "GET", "/v1/containers/"+uuid+"/container_actions", "", "", 40)
+	var l struct {
+		ContainerActions []struct{ Action string } `json:"containerActions"`
+	}
+	if st != 200 || json.Unmarshal(b, &l) != nil {
+		return fmt.Sprintf("actions %d %s", st, truncate(b))
+	}
+	return fmt.Sprintf("name=%s cpu=%v memory=%s actions=%v", c.Name, c.CPU, c.Memory, l.ContainerActions)
 }
 
 // routesForTest is the route table of the API (it does not depend on the
