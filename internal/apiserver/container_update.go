@@ -12,6 +12,11 @@ import (
 )
 
 func (s *Server) containerUpdate(q *request) (int, any, error) {
+	return s.update(q, "container:update")
+}
+
+// update is PATCH and resize_container, each under its own rule.
+func (s *Server) update(q *request, rule string) (int, any, error) {
 	if err := q.checkQuery("all_projects"); err != nil {
 		return 0, nil, err
 	}
@@ -62,7 +67,7 @@ func (s *Server) containerUpdate(q *request) (int, any, error) {
 			mem = &v
 		}
 	}
-	c, err := s.loadContainer(q, "container:update")
+	c, err := s.loadContainer(q, rule)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -99,7 +104,7 @@ func (s *Server) containerUpdate(q *request) (int, any, error) {
 	}
 	s.recordAction(q, c, "update")
 	_ = s.store.Actions().Finish(zunctx.System(q.ctx), c.UUID, zunctx.RequestID(q.ctx), s.now().UTC(), "")
-	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, c.ProjectID)), nil
+	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
 
 // resize claims the new cpu/memory on the host (re-checking capacity in
@@ -166,13 +171,13 @@ func (s *Server) containerRename(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, c.ProjectID)), nil
+	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
 
 // containerResize is POST .../resize_container (1.19+): cpu/memory like
 // PATCH, answered 202.
 func (s *Server) containerResize(q *request) (int, any, error) {
-	_, body, err := s.containerUpdate(q)
+	_, body, err := s.update(q, "container:resize_container")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -23,6 +23,11 @@ import (
 
 func targetOf(project string) policy.Target { return policy.Target{ProjectID: project} }
 
+// containerTarget is the policy target of a container: its owners.
+func containerTarget(c *model.Container) policy.Target {
+	return policy.Target{ProjectID: c.ProjectID, UserID: c.UserID}
+}
+
 // lookupCtx returns the context for finding a container: admins see every
 // project (Zun gives admin contexts all_projects for lookups).
 func (s *Server) lookupCtx(q *request) context.Context {
@@ -50,7 +55,7 @@ func (s *Server) loadContainer(q *request, rule string) (*model.Container, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.policy.Authorize(q.ctx, rule, targetOf(c.ProjectID)); err != nil {
+	if err := s.policy.Authorize(q.ctx, rule, containerTarget(c)); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -75,14 +80,20 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for rule, set := range map[string]bool{
-		"container:create:privileged":            c.Privileged,
-		"container:create:runtime":               c.Runtime != "",
-		"container:create:requested_destination": c.RequestedHost != "",
-		"container:create:image_pull_policy":     c.ImagePullPolicy != "",
+	// The sub-rules of the fields sent, in a fixed order so the error
+	// names the same rule every time.
+	own := policy.Target{ProjectID: q.id.ProjectID, UserID: q.id.UserID}
+	for _, f := range []struct {
+		rule string
+		set  bool
+	}{
+		{"container:create:privileged", c.Privileged},
+		{"container:create:runtime", c.Runtime != ""},
+		{"container:create:requested_destination", c.RequestedHost != ""},
+		{"container:create:image_pull_policy", c.ImagePullPolicy != ""},
 	} {
-		if set {
-			if err := s.policy.Authorize(q.ctx, rule, targetOf(q.id.ProjectID)); err != nil {
+		if f.set {
+			if err := s.policy.Authorize(q.ctx, f.rule, own); err != nil {
 				return 0, nil, err
 			}
 		}
@@ -103,7 +114,7 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	s.recordAction(q, c, "create")
 	c = s.place(q, c)
 	q.w.Header().Set("Location", s.base(q)+"/v1/containers/"+c.UUID)
-	return http.StatusAccepted, s.containerView(q, c, s.fieldAccess(q.ctx, c.ProjectID)), nil
+	return http.StatusAccepted, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
 
 // place schedules c, claims its resources and hands it to its host. A
@@ -174,7 +185,7 @@ func (s *Server) containerList(q *request) (int, any, error) {
 		UserID: q.query.Get("user_id"), Host: q.query.Get("host"), TaskState: q.query.Get("task_state"), Status: q.query.Get("status")}
 	// List filters reuse the field rules, as Zun does: only those who may
 	// see a container's host may filter on it.
-	if f.Host != "" && !s.policy.Allowed(q.ctx, "container:get_one:host", targetOf(q.id.ProjectID)) {
+	if f.Host != "" && !s.policy.FieldAllowed(q.ctx, "container:get_one:host", targetOf(q.id.ProjectID)) {
 		return 0, nil, errdefs.New(errdefs.ErrForbidden, "Policy doesn't allow filtering by host.")
 	}
 	if v := q.query.Get("memory"); v != "" {
@@ -200,9 +211,8 @@ func (s *Server) containerList(q *request) (int, any, error) {
 		return 0, nil, err
 	}
 	out := api.ContainerList{Containers: make([]api.Container, 0, len(list))}
-	fa := s.fieldAccess(q.ctx, q.id.ProjectID)
 	for _, c := range list {
-		out.Containers = append(out.Containers, s.containerView(q, c, fa))
+		out.Containers = append(out.Containers, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))))
 	}
 	if opts.Limit > 0 && len(list) == opts.Limit {
 		out.Next = s.nextLink(q, "containers", list[len(list)-1].UUID, opts.Limit)
@@ -249,5 +259,5 @@ func (s *Server) containerShow(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, c.ProjectID)), nil
+	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }

@@ -108,15 +108,17 @@ func (s *Server) Mount(prefix string, h http.Handler) { s.mounts[prefix] = h }
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, r := range s.routes {
-		out[i] = RouteInfo{Method: r.method, Path: r.path, Policy: r.policy, Public: r.public}
+		out[i] = RouteInfo{Method: r.method, Path: r.path, Policy: r.policy, Public: r.public, MinVer: r.minVer, MaxVer: r.maxVer}
 	}
 	return out
 }
 
-// RouteInfo describes a route.
+// RouteInfo describes a route. MinVer and MaxVer bound the minor
+// microversions serving it (0: any).
 type RouteInfo struct {
 	Method, Path, Policy string
 	Public               bool
+	MinVer, MaxVer       int
 }
 
 // Handler returns the HTTP handler of the whole API.

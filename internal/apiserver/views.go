@@ -6,21 +6,22 @@ import (
 
 	"github.com/openzun/zun/api"
 	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/policy"
 )
 
 // fieldAccess says which admin-only fields the caller may see; computed
-// once per request.
+// once per request from the field rules, which Zun checks with
+// might_not_exist (a field without a rule is visible).
 type fieldAccess struct {
 	host, runtime, privileged, pullPolicy bool
 }
 
-func (s *Server) fieldAccess(ctx context.Context, project string) fieldAccess {
-	t := targetOf(project)
+func (s *Server) fieldAccess(ctx context.Context, t policy.Target) fieldAccess {
 	return fieldAccess{
-		host:       s.policy.Allowed(ctx, "container:get_one:host", t),
-		runtime:    s.policy.Allowed(ctx, "container:get_one:runtime", t),
-		privileged: s.policy.Allowed(ctx, "container:get_one:privileged", t),
-		pullPolicy: s.policy.Allowed(ctx, "container:get_one:image_pull_policy", t),
+		host:       s.policy.FieldAllowed(ctx, "container:get_one:host", t),
+		runtime:    s.policy.FieldAllowed(ctx, "container:get_one:runtime", t),
+		privileged: s.policy.FieldAllowed(ctx, "container:get_one:privileged", t),
+		pullPolicy: s.policy.FieldAllowed(ctx, "container:get_one:image_pull_policy", t),
 	}
 }
 

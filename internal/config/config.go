@@ -71,6 +71,11 @@ type Config struct {
 	// type=url pairs separated by commas.
 	CatalogURLs string
 	LogLevel    string
+	// PolicyFile is an oslo.policy-style YAML or JSON file overriding the
+	// default policy rules; empty keeps the defaults.
+	PolicyFile string
+	// PolicyDump prints the effective policy rules as YAML and exits.
+	PolicyDump bool
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
@@ -135,6 +140,8 @@ func (c *Config) fields() []field {
 		{name: "rotate-identity-key", usage: "replace the identity token signing key and exit (old tokens stay valid until they expire)", b: &c.RotateIdentityKey},
 		{name: "catalog-urls", usage: "endpoints of other services in the catalog, e.g. network=http://h:9696,image=http://h:9292", str: &c.CatalogURLs},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "policy-file", usage: "YAML or JSON policy file overriding the default policy rules", str: &c.PolicyFile},
+		{name: "policy-dump", usage: "print the effective policy rules (defaults and policy-file) as YAML and exit", b: &c.PolicyDump},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
 	}
 }

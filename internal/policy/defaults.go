@@ -1,36 +1,126 @@
 package policy
 
-// Defaults returns Zun's default rules (zun/common/policies).
-func Defaults() map[string]Check {
-	r := map[string]Check{}
-	owner := []string{
-		"container:create", "container:delete", "container:get_one", "container:get_all",
-		"container:update", "container:start", "container:stop", "container:reboot",
-		"container:pause", "container:unpause", "container:logs", "container:execute",
-		"container:execute_resize", "container:kill", "container:rename", "container:attach",
-		"container:resize", "container:top", "container:get_archive", "container:put_archive",
-		"container:stats", "container:commit", "container:add_security_group",
-		"container:remove_security_group", "container:network_attach", "container:network_detach",
-		"container:network_list", "container:rebuild", "container:resize_container", "container:actions",
-		"availability_zones:get_all",
-	}
-	for _, n := range owner {
-		r[n] = AdminOrOwner
-	}
-	admin := []string{
-		"container:create:runtime", "container:create:requested_destination",
-		"container:create:image_pull_policy", "container:delete_all_projects",
-		"container:delete_force", "container:get_one_all_projects", "container:get_all_all_projects",
-		"container:get_one:host", "container:get_one:image_pull_policy",
-		"container:get_one:privileged", "container:get_one:runtime",
-		"container:action:events",
-		"host:get_all", "host:get",
-		"zun-service:get_all", "zun-service:delete", "zun-service:enable",
-		"zun-service:disable", "zun-service:force_down",
-	}
-	for _, n := range admin {
-		r[n] = AdminAPI
-	}
-	r["container:create:privileged"] = DenyEverybody
-	return r
+// Default is a registered rule: its name, default check string, what it
+// guards and the API operations checking it (for the policy dump).
+type Default struct {
+	Name        string
+	Check       string
+	Description string
+	Operations  []string // "METHOD /path"
+}
+
+// Zun's base rules (zun/common/policies/base.py).
+const (
+	adminOrOwner  = "rule:admin_or_owner"
+	adminAPI      = "rule:admin_api"
+	denyEverybody = "rule:deny_everybody"
+)
+
+// Defaults returns the registered rules in the order of Zun's policy
+// modules.
+func Defaults() []Default { return append([]Default(nil), defaultRules...) }
+
+const ctr = "/v1/containers/{container_ident}"
+
+func ops(s ...string) []string { return s }
+
+var defaultRules = []Default{
+	// base
+	{"context_is_admin", "role:admin", "Decides who is an administrator (the is_admin credential).", nil},
+	{"admin_or_owner", "is_admin:True or project_id:%(project_id)s", "Administrators, or members of the project owning the object.", nil},
+	{"admin_api", "rule:context_is_admin", "Administrators only.", nil},
+	{"deny_everybody", "!", "Nobody.", nil},
+
+	// containers
+	{"container:create", adminOrOwner, "Create a new container.", ops("POST /v1/containers")},
+	{"container:create:runtime", adminAPI, "Create a container with a given runtime.", ops("POST /v1/containers")},
+	{"container:create:privileged", denyEverybody, "Create a privileged container. Privileged containers can reach the host's devices and escape isolation.", ops("POST /v1/containers")},
+	{"container:create:requested_destination", adminAPI, "Create a container on a requested host.", ops("POST /v1/containers")},
+	{"container:create:image_pull_policy", adminAPI, "Create a container with a given image pull policy.", ops("POST /v1/containers")},
+	{"container:delete", adminOrOwner, "Delete a container.", ops("DELETE " + ctr)},
+	{"container:delete_all_projects", adminAPI, "Delete a container of any project.", ops("DELETE " + ctr)},
+	{"container:delete_force", adminAPI, "Forcibly delete a container in any state.", ops("DELETE " + ctr)},
+	{"container:get_one", adminOrOwner, "Show a container.", ops("GET " + ctr)},
+	{"container:get_one:host", adminAPI, "See the host field of a container (also filtering lists by host).", ops("GET "+ctr, "GET /v1/containers")},
+	{"container:get_one:image_pull_policy", adminAPI, "See the image_pull_policy field of a container.", ops("GET "+ctr, "GET /v1/containers")},
+	{"container:get_one:privileged", adminAPI, "See the privileged field of a container.", ops("GET "+ctr, "GET /v1/containers")},
+	{"container:get_one:runtime", adminAPI, "See the runtime field of a container.", ops("GET "+ctr, "GET /v1/containers")},
+	{"container:get_one_all_projects", adminAPI, "Show a container of any project.", ops("GET " + ctr)},
+	{"container:get_all", adminOrOwner, "List the containers of the project.", ops("GET /v1/containers")},
+	{"container:get_all_all_projects", adminAPI, "List the containers of all projects.", ops("GET /v1/containers")},
+	{"container:update", adminOrOwner, "Update a container.", ops("PATCH " + ctr)},
+	{"container:start", adminOrOwner, "Start a container.", ops("POST " + ctr + "/start")},
+	{"container:stop", adminOrOwner, "Stop a container.", ops("POST " + ctr + "/stop")},
+	{"container:reboot", adminOrOwner, "Reboot a container.", ops("POST " + ctr + "/reboot")},
+	{"container:pause", adminOrOwner, "Pause a container.", ops("POST " + ctr + "/pause")},
+	{"container:unpause", adminOrOwner, "Unpause a container.", ops("POST " + ctr + "/unpause")},
+	{"container:logs", adminOrOwner, "Get the logs of a container.", ops("GET " + ctr + "/logs")},
+	{"container:execute", adminOrOwner, "Execute a command in a running container.", ops("POST " + ctr + "/execute")},
+	{"container:execute_resize", adminOrOwner, "Resize the TTY of an execution.", ops("POST " + ctr + "/execute_resize")},
+	{"container:kill", adminOrOwner, "Send a signal to a container.", ops("POST " + ctr + "/kill")},
+	{"container:rename", adminOrOwner, "Rename a container.", ops("POST " + ctr + "/rename")},
+	{"container:attach", adminOrOwner, "Attach to a running container.", ops("GET " + ctr + "/attach")},
+	{"container:resize", adminOrOwner, "Resize the TTY of a container.", ops("POST " + ctr + "/resize")},
+	{"container:top", adminOrOwner, "List the processes of a container.", ops("GET " + ctr + "/top")},
+	{"container:get_archive", adminOrOwner, "Read a tar archive of a path in a container.", ops("GET " + ctr + "/get_archive")},
+	{"container:put_archive", adminOrOwner, "Write a tar archive to a path in a container.", ops("POST " + ctr + "/put_archive")},
+	{"container:stats", adminOrOwner, "Show the resource usage of a container.", ops("GET " + ctr + "/stats")},
+	{"container:commit", adminOrOwner, "Commit a container to an image.", ops("POST " + ctr + "/commit")},
+	{"container:add_security_group", adminOrOwner, "Add a security group to a container.", ops("POST " + ctr + "/add_security_group")},
+	{"container:remove_security_group", adminOrOwner, "Remove a security group from a container.", ops("POST " + ctr + "/remove_security_group")},
+	{"container:network_attach", adminOrOwner, "Attach a network to a container.", ops("POST " + ctr + "/network_attach")},
+	{"container:network_detach", adminOrOwner, "Detach a network from a container.", ops("POST " + ctr + "/network_detach")},
+	{"container:network_list", adminOrOwner, "List the networks of a container.", ops("GET " + ctr + "/network_list")},
+	{"container:rebuild", adminOrOwner, "Rebuild a container.", ops("POST " + ctr + "/rebuild")},
+	{"container:resize_container", adminOrOwner, "Change the CPU and memory of a container.", ops("POST " + ctr + "/resize_container")},
+	{"container:actions", adminOrOwner, "List or show the actions of a container.", ops("GET "+ctr+"/container_actions", "GET "+ctr+"/container_actions/{request_id}")},
+	{"container:action:events", adminAPI, "See the events (with tracebacks) of a container action.", ops("GET " + ctr + "/container_actions/{request_id}")},
+
+	// capsules
+	{"capsule:create", adminOrOwner, "Create a capsule.", ops("POST /v1/capsules")},
+	{"capsule:delete", adminOrOwner, "Delete a capsule.", ops("DELETE /v1/capsules/{capsule_ident}")},
+	{"capsule:delete_all_projects", adminAPI, "Delete a capsule of any project.", ops("DELETE /v1/capsules/{capsule_ident}")},
+	{"capsule:get", adminOrOwner, "Show a capsule.", ops("GET /v1/capsules/{capsule_ident}")},
+	{"capsule:get:host", adminAPI, "See the host field of a capsule.", ops("GET /v1/capsules/{capsule_ident}")},
+	{"capsule:get_one_all_projects", adminAPI, "Show a capsule of any project.", ops("GET /v1/capsules/{capsule_ident}")},
+	{"capsule:get_all", adminOrOwner, "List the capsules of the project.", ops("GET /v1/capsules")},
+	{"capsule:get_all_all_projects", adminAPI, "List the capsules of all projects.", ops("GET /v1/capsules")},
+
+	// images
+	{"image:pull", adminAPI, "Pull an image onto a host.", ops("POST /v1/images")},
+	{"image:get_all", adminAPI, "List images.", ops("GET /v1/images")},
+	{"image:get_one", adminAPI, "Show an image.", ops("GET /v1/images/{image_id}")},
+	{"image:search", adminOrOwner, "Search images in a registry.", ops("GET /v1/images/{image}/search")},
+	{"image:delete", adminAPI, "Delete an image from its host.", ops("DELETE /v1/images/{image_id}")},
+
+	// hosts and services
+	{"host:get_all", adminAPI, "List compute hosts.", ops("GET /v1/hosts")},
+	{"host:get", adminAPI, "Show a compute host.", ops("GET /v1/hosts/{host_ident}")},
+	{"zun-service:get_all", adminAPI, "List services.", ops("GET /v1/services")},
+	{"zun-service:delete", adminAPI, "Delete a service.", ops("DELETE /v1/services")},
+	{"zun-service:enable", adminAPI, "Enable a service.", ops("PUT /v1/services/enable")},
+	{"zun-service:disable", adminAPI, "Disable a service.", ops("PUT /v1/services/disable")},
+	{"zun-service:force_down", adminAPI, "Force a service down or up.", ops("PUT /v1/services/force_down")},
+	{"availability_zones:get_all", adminOrOwner, "List availability zones.", ops("GET /v1/availability_zones")},
+
+	// quotas
+	{"quota:update", adminAPI, "Update the quotas of a project.", ops("PUT /v1/quotas/{project_id}")},
+	{"quota:delete", adminAPI, "Revert the quotas of a project to the defaults.", ops("DELETE /v1/quotas/{project_id}")},
+	{"quota:get", adminOrOwner, "Show the quotas (and usages) of a project.", ops("GET /v1/quotas/{project_id}")},
+	{"quota:get_default", adminOrOwner, "Show the default quotas of a project.", ops("GET /v1/quotas/{project_id}/defaults")},
+	{"quota_class:update", adminAPI, "Update a quota class.", ops("PUT /v1/quota_classes/{quota_class_name}")},
+	{"quota_class:get", adminAPI, "Show a quota class.", ops("GET /v1/quota_classes/{quota_class_name}")},
+
+	// registries
+	{"registry:create", adminOrOwner, "Create a registry.", ops("POST /v1/registries")},
+	{"registry:delete", adminOrOwner, "Delete a registry.", ops("DELETE /v1/registries/{registry_ident}")},
+	{"registry:get_one", adminOrOwner, "Show a registry.", ops("GET /v1/registries/{registry_ident}")},
+	{"registry:get_all", adminOrOwner, "List the registries of the project.", ops("GET /v1/registries")},
+	{"registry:get_all_all_projects", adminAPI, "List the registries of all projects.", ops("GET /v1/registries")},
+	{"registry:update", adminOrOwner, "Update a registry.", ops("PATCH /v1/registries/{registry_ident}")},
+
+	// networks
+	{"network:attach_external_network", "role:admin", "Attach a container to an unshared external network.", ops("POST /v1/containers", "POST "+ctr+"/network_attach")},
+	{"network:create", "role:admin", "Create a network.", ops("POST /v1/networks")},
+	{"network:delete", "role:admin", "Delete a network.", ops("DELETE /v1/networks/{network_id}")},
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/openzun/zun/internal/conductor"
 	"github.com/openzun/zun/internal/config"
 	"github.com/openzun/zun/internal/identity"
+	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
 	"github.com/openzun/zun/internal/store"
@@ -26,6 +28,7 @@ type API struct {
 	Store    store.Store
 	Bus      bus.Bus
 	Identity *identity.Service
+	Policy   *policy.Enforcer
 	Handler  http.Handler
 	// AdminPassword is the bootstrap admin's password.
 	AdminPassword string
@@ -48,6 +51,10 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 			a.Close()
 		}
 	}()
+	// A bad policy file stops the service before anything is opened.
+	if a.Policy, err = policy.Load(cfg.PolicyFile); err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -84,7 +91,16 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
-		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Logger: log})
+		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Policy: a.Policy, Logger: log})
+	var used []string
+	for _, r := range srv.Routes() {
+		if r.Policy != "" {
+			used = append(used, r.Policy)
+		}
+	}
+	if err := a.Policy.Check(used...); err != nil {
+		return nil, err
+	}
 	idh := http.StripPrefix("/identity", idn.Handler())
 	srv.Mount("/identity/", idh)
 	srv.Mount("/identity", idh)
@@ -96,6 +112,12 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 // and a compute agent) until ctx ends.
 func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	switch {
+	case cfg.PolicyDump:
+		enf, err := policy.Load(cfg.PolicyFile)
+		if err != nil {
+			return err
+		}
+		return enf.WriteYAML(os.Stdout)
 	case cfg.RotateIdentityKey:
 		return RotateIdentityKey(ctx, cfg, log)
 	case cfg.Only == "identity":
