@@ -94,7 +94,9 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if c.Name == "" {
 		c.Name = generateName(rand.IntN(1<<20), rand.IntN(1<<20))
 	}
-	if err := s.store.Containers().Create(q.ctx, c); err != nil {
+	// The quota check and the insert are one transaction under the
+	// project's quota lock: a burst of creates never passes the limit.
+	if err := s.store.Containers().CreateInQuota(q.ctx, c); err != nil {
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A container with name %s already exists.", c.Name))
 		}

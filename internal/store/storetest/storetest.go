@@ -39,6 +39,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Services", testServices},
 		{"Actions", testActions},
 		{"Identity", testIdentity},
+		{"Quotas/Limits", testQuotaLimits},
+		{"Quotas/CreateConcurrent", testQuotaCreateConcurrent},
+		{"Quotas/UpdateConcurrent", testQuotaUpdateConcurrent},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
