@@ -32,6 +32,17 @@ func (s *Server) lookupCtx(q *request) context.Context {
 	return q.ctx
 }
 
+// authorizeAllProjects checks rule when the request asks for all
+// projects, as Zun does before any lookup (so the answer says nothing
+// about the container). Admins' lookups span every project anyway.
+func (s *Server) authorizeAllProjects(q *request, rule string) error {
+	all, err := q.boolParam("all_projects")
+	if err != nil || !all {
+		return err
+	}
+	return s.policy.Authorize(q.ctx, rule, targetOf(q.id.ProjectID))
+}
+
 func notFound(id string) error {
 	return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("Container %s could not be found.", id))
 }
@@ -245,6 +256,9 @@ func (s *Server) nextLink(q *request, res, marker string, limit int) string {
 
 func (s *Server) containerShow(q *request) (int, any, error) {
 	if err := q.checkQuery("all_projects"); err != nil {
+		return 0, nil, err
+	}
+	if err := s.authorizeAllProjects(q, "container:get_one_all_projects"); err != nil {
 		return 0, nil, err
 	}
 	c, err := s.loadContainer(q, "container:get_one")

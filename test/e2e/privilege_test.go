@@ -25,7 +25,7 @@ func TestTenancyAndPrivileges(t *testing.T) {
 	var mine container
 	a.DoAs(alice, "POST", "/v1/containers?run=true", map[string]any{"image": "busybox:1.35", "name": "tenant-ctr",
 		"command": []string{"sleep", "600"}, "memory": 64}, 202, &mine)
-	a.WaitStatus(mine.UUID, 60*time.Second, "Running")
+	a.WaitStatus(mine.UUID, 180*time.Second, "Running")
 	var actions struct {
 		ContainerActions []struct {
 			RequestID string `json:"request_id"`
@@ -45,11 +45,11 @@ func TestTenancyAndPrivileges(t *testing.T) {
 				body                  any
 			}{
 				{"GET", c, "1.40", nil},
-				{"GET", c + "?all_projects=true", "1.40", nil},
 				{"PATCH", c, "1.40", map[string]any{"name": "stolen"}},
 				{"PATCH", c, "1.40", map[string]any{"memory": 128}},
 				{"DELETE", c, "1.40", nil},
 				{"DELETE", c + "?stop=true", "1.40", nil},
+				{"DELETE", c + "?all_projects=false", "1.40", nil},
 				{"POST", c + "/start", "1.40", nil},
 				{"POST", c + "/stop", "1.40", nil},
 				{"POST", c + "/reboot", "1.40", nil},
@@ -80,6 +80,21 @@ func TestTenancyAndPrivileges(t *testing.T) {
 		st, b := a.doRaw("GET", "/v1/containers?all_projects=true", alice, "1.40", nil)
 		if st != 403 || !strings.Contains(errorDetail(b), "container:get_all_all_projects") {
 			t.Errorf("member all_projects: %d %s", st, b)
+		}
+		// On one container too, whether it exists or not.
+		for _, r := range []struct{ method, path, rule string }{
+			{"GET", "/v1/containers/" + mine.UUID + "?all_projects=true", "container:get_one_all_projects"},
+			{"GET", "/v1/containers/no-such?all_projects=1", "container:get_one_all_projects"},
+			{"DELETE", "/v1/containers/" + mine.UUID + "?all_projects=true", "container:delete_all_projects"},
+		} {
+			if st, b := a.doRaw(r.method, r.path, bob, "1.40", nil); st != 403 || !strings.Contains(errorDetail(b), r.rule) {
+				t.Errorf("member %s %s: %d %s", r.method, r.path, st, b)
+			}
+		}
+		var c container
+		a.Do("GET", "/v1/containers/tenant-ctr?all_projects=true", nil, 200, &c)
+		if c.UUID != mine.UUID {
+			t.Errorf("admin show all_projects: %+v", c)
 		}
 		var l struct{ Containers []container }
 		a.Do("GET", "/v1/containers?all_projects=true", nil, 200, &l)

@@ -101,7 +101,7 @@ func TestQuotaRace(t *testing.T) {
 		t.Errorf("usage after the burst: %+v", u)
 	}
 	for _, id := range created {
-		a.WaitStatus(id, 90*time.Second, "Created")
+		a.WaitStatus(id, 180*time.Second, "Created")
 	}
 
 	// Memory: 1000 MiB; 10 containers of 64 MiB (640) need room for 5
@@ -111,7 +111,7 @@ func TestQuotaRace(t *testing.T) {
 		var c container
 		a.DoAs(tok, "POST", "/v1/containers", map[string]any{"image": "busybox:1.35", "name": fmt.Sprintf("m%02d", i), "memory": 64, "cpu": 0.1}, 202, &c)
 		created = append(created, c.UUID)
-		a.WaitStatus(c.UUID, 90*time.Second, "Created")
+		a.WaitStatus(c.UUID, 180*time.Second, "Created")
 	}
 	statuses := make([]int, len(created))
 	bodies := make([][]byte, len(created))
