@@ -157,7 +157,8 @@ func TestQuotaRace(t *testing.T) {
 }
 
 // TestQuotaAPI checks the quota calls' policy, validation and defaults
-// resolution, then drives them with python-zunclient and our CLI.
+// resolution, then drives them with python-zunclient, the OpenStack client
+// and our CLI.
 func TestQuotaAPI(t *testing.T) {
 	requireDocker(t)
 	a := startAIO(t)
@@ -267,6 +268,27 @@ func TestQuotaAPI(t *testing.T) {
 		a.cli(env, "zun", "quota-delete", pb)
 		if out := a.cli(env, "zun", "quota-get", pb); !tableHas(out, "containers", "40") || !tableHas(out, "disk", "50") {
 			t.Errorf("quota-get after quota-delete:\n%s", out)
+		}
+	})
+	t.Run("openstackclient", func(t *testing.T) {
+		requireTool(t, "openstack")
+		out := a.cli(env, "openstack", "appcontainer", "quota", "update", "--containers", "9", pb)
+		if !tableHas(out, "containers", "9") {
+			t.Errorf("appcontainer quota update:\n%s", out)
+		}
+		out = a.cli(env, "openstack", "appcontainer", "quota", "get", "--usages", pb)
+		if !strings.Contains(out, "in_use") || !strings.Contains(out, "9") {
+			t.Errorf("appcontainer quota get --usages:\n%s", out)
+		}
+		if out := a.cli(env, "openstack", "appcontainer", "quota", "default", pb); !tableHas(out, "containers", "40") {
+			t.Errorf("appcontainer quota default:\n%s", out)
+		}
+		if out := a.cli(env, "openstack", "appcontainer", "quota", "class", "get", "default"); !tableHas(out, "cpu", "8") {
+			t.Errorf("appcontainer quota class get:\n%s", out)
+		}
+		a.cli(env, "openstack", "appcontainer", "quota", "delete", pb)
+		if out := a.cli(env, "openstack", "appcontainer", "quota", "get", pb); !tableHas(out, "containers", "40") {
+			t.Errorf("appcontainer quota get after delete:\n%s", out)
 		}
 	})
 	t.Run("go-cli", func(t *testing.T) {
