@@ -72,12 +72,13 @@ func (s *Server) containerUpdate(q *request) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	orig := *c
 	// The record changes first, with the quota check in the same
 	// transaction; the host claim and the engine follow, and a failure
 	// there puts the record back. So parallel raises never pass the
 	// project's limit, even for a moment.
+	var orig model.Container
 	c, err = s.store.Containers().UpdateInQuota(zunctx.System(q.ctx), c.UUID, func(x *model.Container) error {
+		orig = *x
 		if resizing {
 			if err := checkStatus("update", x); err != nil {
 				return err
