@@ -217,6 +217,9 @@ func (s *Server) containerDelete(q *request) (int, any, error) {
 	if err := q.checkQuery("force", "stop", "all_projects"); err != nil {
 		return 0, nil, err
 	}
+	if err := s.authorizeAllProjects(q, "container:delete_all_projects"); err != nil {
+		return 0, nil, err
+	}
 	force, err := q.boolParam("force")
 	if err != nil {
 		return 0, nil, err

@@ -71,13 +71,20 @@ func (s *Server) update(q *request, rule string) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if cpu != nil || mem != nil {
-		if err := s.resize(q, c, cpu, mem); err != nil {
+	resizing := cpu != nil || mem != nil
+	if resizing {
+		if err := checkStatus("update", c); err != nil {
 			return 0, nil, err
 		}
 	}
-	c, err = s.store.Containers().Update(zunctx.System(q.ctx), c.UUID, func(x *model.Container) error {
-		if cpu != nil || mem != nil {
+	// The record changes first, with the quota check in the same
+	// transaction; the host claim and the engine follow, and a failure
+	// there puts the record back. So parallel raises never pass the
+	// project's limit, even for a moment.
+	var orig model.Container
+	c, err = s.store.Containers().UpdateInQuota(zunctx.System(q.ctx), c.UUID, func(x *model.Container) error {
+		orig = *x
+		if resizing {
 			if err := checkStatus("update", x); err != nil {
 				return err
 			}
@@ -102,25 +109,21 @@ func (s *Server) update(q *request, rule string) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if resizing {
+		if err := s.resize(q, &orig, c.CPU, c.Memory); err != nil {
+			s.undoUpdate(q, &orig, c)
+			return 0, nil, err
+		}
+	}
 	s.recordAction(q, c, "update")
 	_ = s.store.Actions().Finish(zunctx.System(q.ctx), c.UUID, zunctx.RequestID(q.ctx), s.now().UTC(), "")
 	return http.StatusOK, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
 
-// resize claims the new cpu/memory on the host (re-checking capacity in
-// one transaction) and applies the limits on the engine; the claim is
-// undone if the agent fails.
-func (s *Server) resize(q *request, c *model.Container, cpu *float64, mem *int64) error {
-	if err := checkStatus("update", c); err != nil {
-		return err
-	}
-	newCPU, newMem := c.CPU, c.Memory
-	if cpu != nil {
-		newCPU = *cpu
-	}
-	if mem != nil {
-		newMem = *mem
-	}
+// resize claims the new cpu/memory of c on its host (re-checking
+// capacity in one transaction) and applies the limits on the engine; the
+// claim is undone if the agent fails.
+func (s *Server) resize(q *request, c *model.Container, newCPU float64, newMem int64) error {
 	if c.Host == "" {
 		return nil
 	}
@@ -141,6 +144,27 @@ func (s *Server) resize(q *request, c *model.Container, cpu *float64, mem *int64
 	}
 	s.sched.Invalidate()
 	return nil
+}
+
+// undoUpdate puts back the fields of orig that the failed update set in
+// upd, unless another request changed them since. It restores what was
+// counted before the update, so it needs no quota check.
+func (s *Server) undoUpdate(q *request, orig, upd *model.Container) {
+	_, err := s.store.Containers().Update(zunctx.System(q.ctx), orig.UUID, func(x *model.Container) error {
+		if x.CPU == upd.CPU && x.Memory == upd.Memory {
+			x.CPU, x.Memory = orig.CPU, orig.Memory
+		}
+		if x.Name == upd.Name {
+			x.Name = orig.Name
+		}
+		if x.AutoHeal == upd.AutoHeal {
+			x.AutoHeal = orig.AutoHeal
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Error("failed to undo container update", "uuid", orig.UUID, "err", err)
+	}
 }
 
 // containerRename is POST .../rename (1.1 to 1.13).

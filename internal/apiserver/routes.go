@@ -38,5 +38,12 @@ func (s *Server) routeTable() []route {
 		{method: "PUT", path: "/v1/services/disable", policy: "zun-service:disable", handler: s.serviceDisable},
 		{method: "PUT", path: "/v1/services/force_down", policy: "zun-service:force_down", handler: s.serviceForceDown},
 		{method: "GET", path: "/v1/availability_zones", policy: "availability_zones:get_all", handler: s.azList},
+
+		{method: "PUT", path: "/v1/quotas/{project_id}", policy: "quota:update", minVer: quotaMinVersion, handler: s.quotaUpdate},
+		{method: "GET", path: "/v1/quotas/{project_id}", policy: "quota:get", minVer: quotaMinVersion, handler: s.quotaGet},
+		{method: "DELETE", path: "/v1/quotas/{project_id}", policy: "quota:delete", minVer: quotaMinVersion, handler: s.quotaDelete},
+		{method: "GET", path: "/v1/quotas/{project_id}/defaults", policy: "quota:get_default", minVer: quotaMinVersion, handler: s.quotaDefaults},
+		{method: "PUT", path: "/v1/quota_classes/{name}", policy: "quota_class:update", minVer: quotaMinVersion, handler: s.quotaClassUpdate},
+		{method: "GET", path: "/v1/quota_classes/{name}", policy: "quota_class:get", minVer: quotaMinVersion, handler: s.quotaClassGet},
 	}
 }

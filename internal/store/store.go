@@ -23,6 +23,7 @@ type Store interface {
 	Services() Services
 	Actions() Actions
 	Identity() Identity
+	Quotas() Quotas
 	Close() error
 }
 
@@ -71,6 +72,15 @@ type Containers interface {
 	ListByHost(ctx context.Context, host string) ([]*model.Container, error)
 	// Count counts the containers of a project (for quotas).
 	Count(ctx context.Context, projectID string) (int, error)
+	// CreateInQuota is Create after checking, in the same transaction and
+	// under the project's quota lock, that the project's usage plus c stays
+	// within its effective limits (Quotas.Limits). Over: an
+	// *OverQuotaError (errdefs.ErrQuotaExceeded) and nothing is written.
+	CreateInQuota(ctx context.Context, c *model.Container) error
+	// UpdateInQuota is Update with the same check of the cpu, memory and
+	// disk that fn adds to the project's usage (what fn lowers is always
+	// allowed).
+	UpdateInQuota(ctx context.Context, uuid string, fn func(c *model.Container) error) (*model.Container, error)
 }
 
 // Hosts stores compute nodes and their allocations.

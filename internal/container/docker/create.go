@@ -113,6 +113,8 @@ func (d *Driver) createSpec(c *model.Container) (*dcontainer.Config, *dcontainer
 		AutoRemove:  c.AutoRemove,
 		Privileged:  c.Privileged,
 		SecurityOpt: []string{"no-new-privileges:true"},
+		// Private even where the engine's default is the host's (cgroup v1).
+		CgroupnsMode: dcontainer.CgroupnsModePrivate,
 		LogConfig: dcontainer.LogConfig{
 			Type:   "json-file",
 			Config: map[string]string{"max-size": logMaxSize, "max-file": logMaxFiles},

@@ -371,6 +371,13 @@ func checkSandbox(t *testing.T, d *Driver, id string, c *model.Container) {
 	if h.NetworkMode == "host" || h.PidMode == "host" || h.IpcMode == "host" || h.UTSMode == "host" || h.UsernsMode == "host" {
 		t.Errorf("host namespace: net %s pid %s ipc %s uts %s", h.NetworkMode, h.PidMode, h.IpcMode, h.UTSMode)
 	}
+	// Nothing a tenant sends reaches these: the record has no field for
+	// them, so a tenant container never gets capabilities or devices.
+	if len(h.CapAdd) != 0 || len(h.Devices) != 0 || len(h.DeviceCgroupRules) != 0 || h.CgroupnsMode == "host" ||
+		len(h.VolumesFrom) != 0 || len(h.Links) != 0 || h.PublishAllPorts {
+		t.Errorf("extra host access: caps %v devices %v rules %v cgroupns %s volumes-from %v links %v",
+			h.CapAdd, h.Devices, h.DeviceCgroupRules, h.CgroupnsMode, h.VolumesFrom, h.Links)
+	}
 	if !slices.Contains(h.SecurityOpt, "no-new-privileges:true") {
 		t.Errorf("security opts %v", h.SecurityOpt)
 	}

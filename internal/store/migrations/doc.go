@@ -4,7 +4,8 @@
 // SQL both SQLite and PostgreSQL accept; the few spellings that differ are
 // written as tokens that the store replaces per dialect:
 //
-//	{{ID}}  an auto-incrementing 64-bit primary key column type
+//	{{ID}}          an auto-incrementing 64-bit primary key column type
+//	{{JSON_NUM:f}}  the number at key f of the data column's JSON (0 if absent)
 //
 // Times are stored as BIGINT microseconds since the Unix epoch (UTC, 0 for
 // the zero time) so both dialects round-trip them identically.

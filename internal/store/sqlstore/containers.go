@@ -58,6 +58,15 @@ func normContainer(c *model.Container) {
 }
 
 func (cs *containers) Create(ctx context.Context, c *model.Container) error {
+	if err := prepareInsert(ctx, c); err != nil {
+		return err
+	}
+	return cs.insert(ctx, cs.s.write, c)
+}
+
+// prepareInsert checks c's project against the scope and fills the
+// fields Create sets.
+func prepareInsert(ctx context.Context, c *model.Container) error {
 	project, all, err := zunctx.Scope(ctx)
 	if err != nil {
 		return err
@@ -78,14 +87,19 @@ func (cs *containers) Create(ctx context.Context, c *model.Container) error {
 	t := now()
 	c.ID, c.CreatedAt, c.UpdatedAt = 0, t, t
 	normContainer(c)
+	return nil
+}
+
+// insert writes the prepared c through q (the pool or a transaction).
+func (cs *containers) insert(ctx context.Context, q querier, c *model.Container) error {
 	data, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("failed to encode container: %w", err)
 	}
-	err = cs.s.write.queryRow(ctx, `INSERT INTO containers
-        (uuid, project_id, user_id, name, image, host, status, task_state, memory, auto_remove, created_at, updated_at, data)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		c.UUID, c.ProjectID, c.UserID, c.Name, c.Image, c.Host, c.Status, c.TaskState, c.Memory, c.AutoRemove,
+	err = q.queryRow(ctx, `INSERT INTO containers
+        (uuid, project_id, user_id, name, image, host, status, task_state, memory, cpu, disk, auto_remove, created_at, updated_at, data)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.UUID, c.ProjectID, c.UserID, c.Name, c.Image, c.Host, c.Status, c.TaskState, c.Memory, c.CPU, c.Disk, c.AutoRemove,
 		micros(c.CreatedAt), micros(c.UpdatedAt), string(data)).Scan(&c.ID)
 	if err != nil {
 		if cs.s.d.classify(err) == errdefs.ErrAlreadyExists {
@@ -132,6 +146,13 @@ func (cs *containers) Get(ctx context.Context, uuidOrName string) (*model.Contai
 }
 
 func (cs *containers) Update(ctx context.Context, id string, fn func(c *model.Container) error) (*model.Container, error) {
+	return cs.update(ctx, id, fn, nil)
+}
+
+// update is Update with check run in the transaction between fn and the
+// write; its error aborts the transaction.
+func (cs *containers) update(ctx context.Context, id string, fn func(c *model.Container) error,
+	check func(t *tx, orig, upd *model.Container) error) (*model.Container, error) {
 	cond, args, err := scope(ctx)
 	if err != nil {
 		return nil, err
@@ -150,6 +171,11 @@ func (cs *containers) Update(ctx context.Context, id string, fn func(c *model.Co
 		if err := fn(c); err != nil {
 			return err
 		}
+		if check != nil {
+			if err := check(t, &orig, c); err != nil {
+				return err
+			}
+		}
 		// Identity is immutable whatever fn did.
 		c.ID, c.UUID, c.ProjectID, c.UserID, c.CreatedAt = orig.ID, orig.UUID, orig.ProjectID, orig.UserID, orig.CreatedAt
 		c.UpdatedAt = now()
@@ -159,8 +185,8 @@ func (cs *containers) Update(ctx context.Context, id string, fn func(c *model.Co
 			return fmt.Errorf("failed to encode container: %w", err)
 		}
 		_, err = t.exec(ctx, `UPDATE containers SET name = ?, image = ?, host = ?, status = ?, task_state = ?,
-            memory = ?, auto_remove = ?, updated_at = ?, data = ? WHERE id = ?`,
-			c.Name, c.Image, c.Host, c.Status, c.TaskState, c.Memory, c.AutoRemove, micros(c.UpdatedAt), string(data), c.ID)
+            memory = ?, cpu = ?, disk = ?, auto_remove = ?, updated_at = ?, data = ? WHERE id = ?`,
+			c.Name, c.Image, c.Host, c.Status, c.TaskState, c.Memory, c.CPU, c.Disk, c.AutoRemove, micros(c.UpdatedAt), string(data), c.ID)
 		if err != nil {
 			if cs.s.d.classify(err) == errdefs.ErrAlreadyExists {
 				return fmt.Errorf("a container named %q already exists: %w", c.Name, errdefs.ErrAlreadyExists)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,9 @@ type dialect struct {
 	// until the transaction ends. SQLite needs none: its write
 	// transactions are immediate and exclusive.
 	forUpdate string
+	// jsonNumber is an expression giving the number at key %[1]s of the
+	// data column's JSON, 0 when absent (migration token {{JSON_NUM:key}}).
+	jsonNumber string
 	// setJSONHost is an expression giving the data column with $.host set
 	// to the next placeholder.
 	setJSONHost string
@@ -61,8 +65,13 @@ func (d *dialect) rebind(q string) string {
 	return b.String()
 }
 
+var jsonNumToken = regexp.MustCompile(`\{\{JSON_NUM:([a-z_]+)\}\}`)
+
 // migrationSQL replaces the dialect tokens of a migration.
 func (d *dialect) migrationSQL(q string) string {
+	q = jsonNumToken.ReplaceAllStringFunc(q, func(tok string) string {
+		return fmt.Sprintf(d.jsonNumber, jsonNumToken.FindStringSubmatch(tok)[1])
+	})
 	return strings.ReplaceAll(q, "{{ID}}", d.idType)
 }
 

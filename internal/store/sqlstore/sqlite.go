@@ -22,6 +22,7 @@ var sqliteDialect = &dialect{
 	name:        "sqlite",
 	idType:      "INTEGER PRIMARY KEY AUTOINCREMENT",
 	setJSONHost: "json_set(data, '$.host', ?)",
+	jsonNumber:  "CAST(COALESCE(json_extract(data, '$.%[1]s'), 0) AS REAL)",
 	classify:    sqliteClassify,
 	retryable:   func(error) bool { return false },
 }

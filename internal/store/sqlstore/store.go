@@ -27,6 +27,7 @@ type Store struct {
 	services   *services
 	actions    *actions
 	identity   *identity
+	quotas     *quotas
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,6 +59,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	s.services = &services{s: s}
 	s.actions = &actions{s: s}
 	s.identity = &identity{s: s}
+	s.quotas = &quotas{s: s}
 	return s, nil
 }
 
@@ -102,6 +104,9 @@ func (s *Store) Actions() store.Actions { return s.actions }
 
 // Identity returns the identity store.
 func (s *Store) Identity() store.Identity { return s.identity }
+
+// Quotas returns the quota store.
+func (s *Store) Quotas() store.Quotas { return s.quotas }
 
 // Close closes the database pools.
 func (s *Store) Close() error {

@@ -182,4 +182,7 @@ func RunShared(t *testing.T, newStores func(t *testing.T, n int) []store.Store) 
 		}
 		claimBatchesConcurrently(t, stores, 9)
 	})
+	t.Run("Quotas/CreateRaceSharedDatabase", func(t *testing.T) {
+		quotaCreateRace(t, newStores(t, 3))
+	})
 }

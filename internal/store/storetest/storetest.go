@@ -41,6 +41,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Identity", testIdentity},
 		{"Identity/Admin", testIdentityAdmin},
 		{"Identity/Tokens", testIdentityTokens},
+		{"Quotas/Limits", testQuotaLimits},
+		{"Quotas/CreateConcurrent", testQuotaCreateConcurrent},
+		{"Quotas/UpdateConcurrent", testQuotaUpdateConcurrent},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
