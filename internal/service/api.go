@@ -27,6 +27,8 @@ import (
 type API struct {
 	Store    store.Store
 	Bus      bus.Bus
+	// Identity is the embedded identity service; nil with an external
+	// Keystone (auth-strategy keystone).
 	Identity *identity.Service
 	Handler  http.Handler
 	// AdminPassword is the bootstrap admin's password.
@@ -41,8 +43,9 @@ func (a *API) Close() {
 	}
 }
 
-// BuildAPI opens the store and the bus, bootstraps identity, and builds the
-// scheduler, the conductor and the HTTP handler.
+// BuildAPI opens the store and the bus, bootstraps the embedded identity
+// (or connects to an external Keystone), and builds the scheduler, the
+// conductor and the HTTP handler.
 func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API, err error) {
 	a := &API{}
 	defer func() {
@@ -71,26 +74,12 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.Bus = b
 	a.closers = append(a.closers, stopBus)
 
-	idn, err := identity.New(identity.Config{
-		KeyFile:   filepath.Join(cfg.DataDir, "identity", "signing.key"),
-		TokenTTL:  cfg.TokenTTL,
-		PublicURL: cfg.PublicURL + "/identity",
-		Catalog:   []identity.CatalogEntry{{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"}},
-	}, st.Identity(), log.With("component", "identity"))
-	if err != nil {
-		return nil, fmt.Errorf("failed to start identity: %w", err)
-	}
-	a.Identity = idn
-	a.AdminPassword = cfg.AdminPassword
-	if a.AdminPassword == "" {
-		if a.AdminPassword, err = secret(filepath.Join(cfg.DataDir, "admin-password")); err != nil {
+	var auth apiserver.TokenValidator
+	if cfg.AuthStrategy == "keystone" {
+		if auth, err = keystoneValidator(ctx, cfg.Keystone, log.With("component", "keystone")); err != nil {
 			return nil, err
 		}
-	}
-	if err := idn.Bootstrap(ctx, identity.BootstrapConfig{AdminUser: "admin", AdminPassword: a.AdminPassword, AdminProject: "admin"}); err != nil {
-		return nil, fmt.Errorf("failed to bootstrap identity: %w", err)
-	}
-	if err := writeClientFiles(cfg.DataDir, cfg.PublicURL+"/identity/v3", a.AdminPassword); err != nil {
+	} else if auth, err = a.startIdentity(ctx, cfg, st, log); err != nil {
 		return nil, err
 	}
 
@@ -106,10 +95,12 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
-		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Logger: log})
-	idh := http.StripPrefix("/identity", idn.Handler())
-	srv.Mount("/identity/", idh)
-	srv.Mount("/identity", idh)
+		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Logger: log})
+	if a.Identity != nil {
+		idh := http.StripPrefix("/identity", a.Identity.Handler())
+		srv.Mount("/identity/", idh)
+		srv.Mount("/identity", idh)
+	}
 	a.Handler = srv.Handler()
 	return a, nil
 }
