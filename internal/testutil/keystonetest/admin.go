@@ -172,6 +172,9 @@ func (k *Keystone) call(t testing.TB, method, path string, body any, want int, o
 		t.Fatalf("keystonetest: %s %s: %v", method, path, err)
 	}
 	if resp.StatusCode != want {
+		if resp.StatusCode >= 500 {
+			t.Logf("keystone log:\n%s", tailOf([]byte(k.Log())))
+		}
 		t.Fatalf("keystonetest: %s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, b)
 	}
 	if out != nil {

@@ -89,16 +89,27 @@ key_repository = %[1]s/credential-keys
 		}
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/v3", port)
+	if err := manage(ctx, dir, conf, "db_sync"); err != nil {
+		return nil, err
+	}
+	// Keystone's requests sometimes hold a read transaction on a second
+	// pooled connection while committing on the first; with SQLite's
+	// default rollback journal that commit fails with "database is
+	// locked" (a 500). In WAL mode readers never block a commit. The mode
+	// is stored in the database file.
+	wal := exec.CommandContext(ctx, "python3", "-c",
+		"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('pragma journal_mode=wal').fetchone()[0])",
+		filepath.Join(dir, "keystone.db"))
+	if out, err := wal.CombinedOutput(); err != nil || string(bytes.TrimSpace(out)) != "wal" {
+		return nil, fmt.Errorf("failed to set WAL mode: %v: %s", err, out)
+	}
 	for _, args := range [][]string{
-		{"db_sync"},
 		{"bootstrap", "--bootstrap-password", AdminPassword,
 			"--bootstrap-admin-url", url, "--bootstrap-internal-url", url, "--bootstrap-public-url", url,
 			"--bootstrap-region-id", Region},
 	} {
-		cmd := exec.CommandContext(ctx, "keystone-manage", append([]string{"--config-file", conf}, args...)...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("keystone-manage %s: %w: %s", args[0], err, tailOf(out))
+		if err := manage(ctx, dir, conf, args...); err != nil {
+			return nil, err
 		}
 	}
 	k := &Keystone{URL: url, dir: dir, log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
@@ -120,6 +131,15 @@ key_repository = %[1]s/credential-keys
 	return k, nil
 }
 
+func manage(ctx context.Context, dir, conf string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "keystone-manage", append([]string{"--config-file", conf}, args...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("keystone-manage %s: %w: %s", args[0], err, tailOf(out))
+	}
+	return nil
+}
+
 type lockedWriter struct{ k *Keystone }
 
 func (w lockedWriter) Write(b []byte) (int, error) {
@@ -131,11 +151,19 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Log returns the server's output so far (its request log).
+// Log returns the server's output so far (its request log) and the
+// log files in its directory (where tracebacks go).
 func (k *Keystone) Log() string {
+	var out string
+	files, _ := filepath.Glob(filepath.Join(k.dir, "*.log"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			out += "==> " + filepath.Base(f) + " <==\n" + tailOf(b) + "\n"
+		}
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.log.String()
+	return out + "==> output <==\n" + k.log.String()
 }
 
 func (k *Keystone) waitReady(ctx context.Context, timeout time.Duration) error {
