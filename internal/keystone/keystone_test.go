@@ -301,7 +301,7 @@ func TestKeystoneFaults(t *testing.T) {
 func TestConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name, url, want string
-		wantErr        bool
+		wantErr         bool
 	}{
 		{"bare", "http://ks:5000", "http://ks:5000/v3", false},
 		{"v3 slash", "https://ks/identity/v3/", "https://ks/identity/v3", false},

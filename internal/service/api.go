@@ -25,8 +25,8 @@ import (
 
 // API is a built zun-api: everything but the HTTP listener and the agent.
 type API struct {
-	Store    store.Store
-	Bus      bus.Bus
+	Store store.Store
+	Bus   bus.Bus
 	// Identity is the embedded identity service; nil with an external
 	// Keystone (auth-strategy keystone).
 	Identity *identity.Service
