@@ -25,11 +25,9 @@ import (
 
 // API is a built zun-api: everything but the HTTP listener and the agent.
 type API struct {
-	Store store.Store
-	Bus   bus.Bus
-	// Identity is the embedded identity service; nil with an external
-	// Keystone (auth-strategy keystone).
-	Identity *identity.Service
+	Store    store.Store
+	Bus      bus.Bus
+	Identity *identity.Service // nil with an external Keystone (auth-strategy keystone)
 	Handler  http.Handler
 	// AdminPassword is the bootstrap admin's password.
 	AdminPassword string
