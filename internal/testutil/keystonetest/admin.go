@@ -184,7 +184,21 @@ func (k *Keystone) call(t testing.TB, method, path string, body any, want int, o
 	}
 }
 
+// do sends a request, retrying a few times on a 500: Keystone on SQLite
+// answers "database is locked" when a loaded machine stretches one of its
+// transactions past SQLite's busy timeout, and the failed transaction was
+// rolled back.
 func (k *Keystone) do(ctx context.Context, token, method, path string, body any, header ...string) (*http.Response, []byte, error) {
+	for attempt := 1; ; attempt++ {
+		resp, b, err := k.doOnce(ctx, token, method, path, body, header...)
+		if err != nil || resp.StatusCode != http.StatusInternalServerError || attempt == 3 {
+			return resp, b, err
+		}
+		time.Sleep(time.Duration(attempt) * time.Second)
+	}
+}
+
+func (k *Keystone) doOnce(ctx context.Context, token, method, path string, body any, header ...string) (*http.Response, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		j, err := json.Marshal(body)
