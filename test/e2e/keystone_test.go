@@ -34,7 +34,8 @@ func TestExternalKeystone(t *testing.T) {
 	addr := freePort(t)
 	apiURL := "http://" + addr
 	dead := "http://" + freePort(t) // nothing listens there
-	k.Openstack(t, admin, "service", "create", "--name", "zun", "--description", "Container service", "container")
+	service := strings.TrimSpace(k.Openstack(t, admin, "service", "create", "--name", "zun",
+		"--description", "Container service", "-f", "value", "-c", "id", "container"))
 	k.Openstack(t, admin, "endpoint", "create", "--region", keystonetest.Region, "container", "public", apiURL+"/v1")
 	k.Openstack(t, admin, "endpoint", "create", "--region", keystonetest.Region, "container", "internal", dead+"/v1")
 
@@ -127,6 +128,7 @@ func TestExternalKeystone(t *testing.T) {
 	}
 
 	testGoCLIWithKeystone(t, a, k, alice, base, id, dead)
+	testClientAuth(t, k, service, alice, apiURL+"/v1", dead+"/v1")
 
 	a.cli(aliceEnv, "openstack", "appcontainer", "delete", "--stop", "ks-web")
 	a.WaitGone(id, 60*time.Second)
