@@ -47,9 +47,13 @@ type keystoneAuth struct {
 	authURL  string // ends with /v3
 	body     []byte // the POST /auth/tokens request
 	override string // endpoint override, or "" for the catalog
-	iface    string
-	region   string
-	now      func() time.Time
+	// reuse is a pre-issued token used as it is (token auth without a
+	// scope): Keystone is asked for its catalog and expiry, since
+	// re-authenticating with it would give an unscoped token without one.
+	reuse  string
+	iface  string
+	region string
+	now    func() time.Time
 
 	mu       sync.Mutex
 	token    string
@@ -83,8 +87,13 @@ func newKeystoneAuth(cfg Config, method string, hc *http.Client) (*keystoneAuth,
 	if err != nil {
 		return nil, err
 	}
-	body, err := authRequest(cfg, method)
-	if err != nil {
+	var body []byte
+	var reuse string
+	if method == AuthToken && cfg.ProjectID == "" && cfg.ProjectName == "" {
+		if reuse = cfg.Token; reuse == "" {
+			return nil, errors.New("a token is required: set OS_TOKEN, --os-token or clouds.yaml auth.token")
+		}
+	} else if body, err = authRequest(cfg, method); err != nil {
 		return nil, err
 	}
 	iface := strings.TrimSuffix(strings.ToLower(first(cfg.Interface, "public")), "url")
@@ -94,7 +103,7 @@ func newKeystoneAuth(cfg Config, method string, hc *http.Client) (*keystoneAuth,
 		return nil, fmt.Errorf("invalid interface %q: want public, internal or admin", cfg.Interface)
 	}
 	return &keystoneAuth{
-		http: hc, authURL: base, body: body, override: cfg.Endpoint,
+		http: hc, authURL: base, body: body, reuse: reuse, override: cfg.Endpoint,
 		iface: iface, region: cfg.RegionName, now: time.Now,
 	}, nil
 }
@@ -181,7 +190,8 @@ func (a *keystoneAuth) Invalidate(token string) bool {
 	if a.token == token {
 		a.token = ""
 	}
-	return true
+	// A reused token cannot be replaced by another one.
+	return a.reuse == ""
 }
 
 // ensure authenticates when no valid token is cached; a.mu is held.
@@ -189,12 +199,10 @@ func (a *keystoneAuth) ensure(ctx context.Context) error {
 	if a.token != "" && (a.expires.IsZero() || a.now().Add(refreshMargin).Before(a.expires)) {
 		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.authURL+"/auth/tokens", bytes.NewReader(a.body))
+	req, err := a.authRequest(ctx)
 	if err != nil {
-		return fmt.Errorf("failed to build auth request: %w", err)
+		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("failed to authenticate at %s: %w", a.authURL, err)
@@ -207,7 +215,10 @@ func (a *keystoneAuth) ensure(ctx context.Context) error {
 	if resp.StatusCode/100 != 2 {
 		return decodeError(resp, b)
 	}
-	tok := resp.Header.Get("X-Subject-Token")
+	tok := a.reuse
+	if tok == "" {
+		tok = resp.Header.Get("X-Subject-Token")
+	}
 	if tok == "" {
 		return errors.New("failed to authenticate: keystone returned no X-Subject-Token")
 	}
@@ -231,6 +242,34 @@ func (a *keystoneAuth) ensure(ctx context.Context) error {
 	}
 	a.token, a.expires, a.endpoint = tok, exp, endpoint
 	return nil
+}
+
+// authRequest is POST /auth/tokens with the credentials, or, for a reused
+// token, GET /auth/tokens of the token by itself (Keystone lets a token
+// validate itself) for its catalog.
+func (a *keystoneAuth) authRequest(ctx context.Context) (*http.Request, error) {
+	var req *http.Request
+	var err error
+	if a.reuse != "" {
+		if a.token == "" && !a.expires.IsZero() {
+			return nil, errors.New("the token (OS_TOKEN) was refused or has expired")
+		}
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, a.authURL+"/auth/tokens", nil)
+		if err == nil {
+			req.Header.Set("X-Auth-Token", a.reuse)
+			req.Header.Set("X-Subject-Token", a.reuse)
+		}
+	} else {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, a.authURL+"/auth/tokens", bytes.NewReader(a.body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to build auth request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	return req, nil
 }
 
 // pick returns the container endpoint of the catalog for the configured

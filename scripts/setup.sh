@@ -4,9 +4,11 @@
 # Prepares a Debian 12 machine to build, test and run zun, and is safe to run
 # any number of times (a second run only checks and finishes in seconds):
 #   1. installs the Debian packages (docker.io, PostgreSQL 15 server binaries
-#      for the store tests, busybox-static, the OpenStack CLIs, tools);
-#   2. stops and disables the cluster Debian creates with postgresql-15, since
-#      tests start their own throwaway clusters (internal/testutil/pgtest);
+#      for the store tests, keystone for the external-Keystone tests,
+#      busybox-static, the OpenStack CLIs, tools);
+#   2. stops and disables the cluster Debian creates with postgresql-15 and
+#      the keystone service the keystone package starts, since tests start
+#      their own throwaway instances (internal/testutil/pgtest, keystonetest);
 #   3. starts dockerd (systemd when it works, otherwise nohup) and waits for it;
 #   4. builds the offline base image busybox:1.35;
 #   5. checks Go >= 1.26 and runs `make build`.
@@ -36,7 +38,7 @@ systemd_ok() {
 }
 
 packages=(
-  docker.io iptables busybox-static postgresql-15
+  docker.io iptables busybox-static postgresql-15 keystone
   python3-zunclient python3-openstackclient
   tmux jq curl ca-certificates make git gcc libc6-dev
 )
@@ -96,6 +98,14 @@ if systemd_ok && systemctl is-enabled postgresql >/dev/null 2>&1; then
   systemctl disable --now postgresql >/dev/null 2>&1 || true
   info "systemd unit postgresql disabled"
 fi
+
+# Debian's keystone package enables a uwsgi Keystone on :5000 with a
+# database of its own; tests start throwaway ones (keystonetest).
+if systemd_ok && systemctl is-enabled keystone >/dev/null 2>&1; then
+  systemctl disable --now keystone >/dev/null 2>&1 || true
+  info "systemd unit keystone disabled (tests start their own Keystone)"
+fi
+command -v keystone-wsgi-public >/dev/null 2>&1 || die "keystone-wsgi-public missing after installing keystone"
 
 # --- 3. Docker engine ----------------------------------------------------
 step "Docker engine"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/openzun/zun/internal/policy"
@@ -134,5 +135,24 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.wrap(route{public: true, handler: func(*request) (int, any, error) {
 		return 0, nil, errNotFoundPath
 	}}))
-	return mux
+	return withoutTrailingSlash(mux)
+}
+
+// withoutTrailingSlash serves "/v1/containers/" as "/v1/containers":
+// python-zunclient adds the slash when it sends a query
+// (GET /v1/containers/?all_projects=True), and Zun's routing accepts both.
+func withoutTrailingSlash(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			u := *r.URL
+			u.Path, u.RawPath = strings.TrimRight(p, "/"), ""
+			if u.Path == "" {
+				u.Path = "/"
+			}
+			r2 := *r
+			r2.URL = &u
+			r = &r2
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -115,6 +115,12 @@ func (s *Server) authenticate(q *request) error {
 		return errdefs.New(errdefs.ErrUnauthorized, "The request you have made requires authentication.")
 	}
 	id, _, err := s.auth.Validate(q.ctx, tok)
+	if errors.Is(err, errdefs.ErrUnavailable) {
+		// An external Keystone that cannot answer: never "allowed", and
+		// not the caller's fault either.
+		s.log.Warn("token validation unavailable", "error", err)
+		return errdefs.New(errdefs.ErrUnavailable, "The identity service is unavailable.")
+	}
 	if err != nil {
 		return errdefs.New(errdefs.ErrUnauthorized, "The request you have made requires authentication.")
 	}

@@ -70,7 +70,12 @@ type Config struct {
 	// published in the identity catalog (network, volume, image), as
 	// type=url pairs separated by commas.
 	CatalogURLs string
-	LogLevel    string
+	// AuthStrategy is "embedded" (zun-api's own identity service at
+	// /identity) or "keystone" (tokens validated by an external Keystone
+	// with the Keystone* service credentials; no /identity).
+	AuthStrategy string
+	Keystone     KeystoneConfig
+	LogLevel     string
 	// PolicyFile is an oslo.policy-style YAML or JSON file overriding the
 	// default policy rules; empty keeps the defaults.
 	PolicyFile string
@@ -79,6 +84,20 @@ type Config struct {
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
+}
+
+// KeystoneConfig is the external Keystone of AuthStrategy "keystone", like
+// the [keystone_authtoken] section of the Python services.
+type KeystoneConfig struct {
+	URL           string
+	Username      string
+	Password      string
+	PasswordFile  string // read at start-up when Password is empty
+	Project       string
+	UserDomain    string
+	ProjectDomain string
+	CAFile        string
+	CacheTTL      time.Duration
 }
 
 // Default returns the defaults.
@@ -98,6 +117,9 @@ func Default() Config {
 		ServiceDownTime:    180 * time.Second,
 		TokenTTL:           time.Hour,
 		LogLevel:           "info",
+		AuthStrategy:       "embedded",
+		Keystone: KeystoneConfig{Username: "zun", Project: "service", UserDomain: "Default", ProjectDomain: "Default",
+			CacheTTL: 5 * time.Minute},
 	}
 }
 
@@ -139,6 +161,16 @@ func (c *Config) fields() []field {
 		{name: "only", usage: "run one part of zun-api alone: identity", str: &c.Only},
 		{name: "rotate-identity-key", usage: "replace the identity token signing key and exit (old tokens stay valid until they expire)", b: &c.RotateIdentityKey},
 		{name: "catalog-urls", usage: "endpoints of other services in the catalog, e.g. network=http://h:9696,image=http://h:9292", str: &c.CatalogURLs},
+		{name: "auth-strategy", usage: "embedded (own identity service at /identity) or keystone (validate tokens with an external Keystone)", str: &c.AuthStrategy},
+		{name: "keystone-url", usage: "auth-strategy keystone: identity URL, e.g. http://keystone:5000/v3", str: &c.Keystone.URL},
+		{name: "keystone-username", usage: "auth-strategy keystone: service user (needs the admin or service role)", str: &c.Keystone.Username},
+		{name: "keystone-password", usage: "auth-strategy keystone: service user's password (prefer keystone-password-file)", str: &c.Keystone.Password},
+		{name: "keystone-password-file", usage: "auth-strategy keystone: file holding the service user's password", str: &c.Keystone.PasswordFile},
+		{name: "keystone-project", usage: "auth-strategy keystone: project of the service user's token", str: &c.Keystone.Project},
+		{name: "keystone-user-domain", usage: "auth-strategy keystone: domain name of the service user", str: &c.Keystone.UserDomain},
+		{name: "keystone-project-domain", usage: "auth-strategy keystone: domain name of the service project", str: &c.Keystone.ProjectDomain},
+		{name: "keystone-cafile", usage: "auth-strategy keystone: CA bundle to verify Keystone's certificate", str: &c.Keystone.CAFile},
+		{name: "keystone-cache-ttl", usage: "auth-strategy keystone: how long a validated token is trusted before asking Keystone again", dur: &c.Keystone.CacheTTL},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{name: "policy-file", usage: "YAML or JSON policy file overriding the default policy rules", str: &c.PolicyFile},
 		{name: "policy-dump", usage: "print the effective policy rules (defaults and policy-file) as YAML and exit", b: &c.PolicyDump},
@@ -299,10 +331,34 @@ func (c *Config) Validate() error {
 	if c.Only != "" && c.Only != "identity" {
 		return fmt.Errorf("only must be empty or identity, not %q", c.Only)
 	}
+	if err := c.validateAuth(); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log-level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	return nil
+}
+
+func (c *Config) validateAuth() error {
+	switch c.AuthStrategy {
+	case "embedded":
+		return nil
+	case "keystone":
+	default:
+		return fmt.Errorf("auth-strategy must be embedded or keystone, not %q", c.AuthStrategy)
+	}
+	k := c.Keystone
+	if k.URL == "" || k.Username == "" || k.Project == "" {
+		return errors.New("auth-strategy keystone needs keystone-url, keystone-username and keystone-project")
+	}
+	if (k.Password == "") == (k.PasswordFile == "") {
+		return errors.New("auth-strategy keystone needs one of keystone-password and keystone-password-file")
+	}
+	if k.CacheTTL <= 0 {
+		return errors.New("keystone-cache-ttl must be positive")
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ import (
 type API struct {
 	Store    store.Store
 	Bus      bus.Bus
-	Identity *identity.Service
+	Identity *identity.Service // nil with an external Keystone (auth-strategy keystone)
 	Policy   *policy.Enforcer
 	Handler  http.Handler
 	// AdminPassword is the bootstrap admin's password.
@@ -42,8 +42,9 @@ func (a *API) Close() {
 	}
 }
 
-// BuildAPI opens the store and the bus, bootstraps identity, and builds the
-// scheduler, the conductor and the HTTP handler.
+// BuildAPI opens the store and the bus, bootstraps the embedded identity
+// (or connects to an external Keystone), and builds the scheduler, the
+// conductor and the HTTP handler.
 func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API, err error) {
 	a := &API{}
 	defer func() {
@@ -69,13 +70,12 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.Bus = b
 	a.closers = append(a.closers, stopBus)
 
-	idn, adminPassword, err := newIdentity(ctx, cfg, st.Identity(), log)
-	if err != nil {
-		return nil, err
-	}
-	a.Identity = idn
-	a.AdminPassword = adminPassword
-	if err := writeClientFiles(cfg.DataDir, cfg.PublicURL+"/identity/v3", a.AdminPassword); err != nil {
+	var auth apiserver.TokenValidator
+	if cfg.AuthStrategy == "keystone" {
+		if auth, err = keystoneValidator(ctx, cfg.Keystone, log.With("component", "keystone")); err != nil {
+			return nil, err
+		}
+	} else if auth, err = a.startIdentity(ctx, cfg, st, log); err != nil {
 		return nil, err
 	}
 
@@ -91,7 +91,7 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
-		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Policy: a.Policy, Logger: log})
+		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log})
 	var used []string
 	for _, r := range srv.Routes() {
 		if r.Policy != "" {
@@ -101,9 +101,11 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	if err := a.Policy.Check(used...); err != nil {
 		return nil, err
 	}
-	idh := http.StripPrefix("/identity", idn.Handler())
-	srv.Mount("/identity/", idh)
-	srv.Mount("/identity", idh)
+	if a.Identity != nil {
+		idh := http.StripPrefix("/identity", a.Identity.Handler())
+		srv.Mount("/identity/", idh)
+		srv.Mount("/identity", idh)
+	}
 	a.Handler = srv.Handler()
 	return a, nil
 }

@@ -124,6 +124,15 @@ func TestRulesCatchViolations(t *testing.T) {
 			want: []string{"scheduler-pure: internal/scheduler/filters: imports transport net/http"},
 		},
 		{
+			name: "keystone validator reaches the store",
+			pkgs: []*pkg{
+				local("internal/keystone", "d", "./internal/zunctx"),
+				local("internal/zunctx", "d", "./internal/store"),
+				local("internal/store", "d"),
+			},
+			want: []string{"keystone-client-only: internal/keystone: imports example.com/zun/internal/keystone -> example.com/zun/internal/zunctx -> example.com/zun/internal/store"},
+		},
+		{
 			name:    "missing doc",
 			pkgs:    []*pkg{local("internal/a", ""), local("internal/b", "Package b."), {ImportPath: m + "/internal/empty"}},
 			missing: []string{"internal/a"},

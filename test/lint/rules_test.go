@@ -108,6 +108,24 @@ func rules() []rule {
 			},
 		},
 		{
+			name: "keystone-client-only",
+			why: "the external-Keystone validator is a client of Keystone: it holds no records and " +
+				"must not lean on the store, the API server or the embedded identity service",
+			scope: func(rel string) bool {
+				return under(rel, "internal/keystone")
+			},
+			check: func(g *graph, p *pkg) []string {
+				var bad []string
+				for _, dep := range p.Deps {
+					if r, ok := g.rel(dep); ok && (under(r, "internal/store") || under(r, "internal/apiserver") ||
+						under(r, "internal/identity")) {
+						bad = append(bad, "imports "+g.chain(p.ImportPath, dep))
+					}
+				}
+				return bad
+			},
+		},
+		{
 			name: "scheduler-pure",
 			why: "the scheduler is a pure function over a snapshot: no concrete store, " +
 				"no API server, no HTTP or NATS transport",
