@@ -29,7 +29,6 @@ func echoOpener(context.Context, Grant) (container.Stream, error) {
 	return echoStream{r, w}, nil
 }
 
-
 func startServer(t *testing.T, secret string, grants *Grants, max int) string {
 	t.Helper()
 	srv, err := NewServer([]byte(secret), grants, echoOpener, max, slog.New(slog.DiscardHandler))
