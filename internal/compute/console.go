@@ -49,7 +49,7 @@ func (a *Agent) startConsole(ctx context.Context) (stop func(), err error) {
 
 func (a *Agent) openSession(ctx context.Context, g consolelink.Grant) (container.Stream, error) {
 	if g.ExecID != "" {
-		return a.drv.ExecStart(ctx, &g.Container, g.ExecID)
+		return a.drv.ExecStart(ctx, &g.Container, g.ExecID, g.ExecTTY)
 	}
 	return a.drv.Attach(ctx, &g.Container)
 }
@@ -75,7 +75,7 @@ func (a *Agent) callConsoleGrant(ctx context.Context, req rpc.ContainerRequest) 
 		if err != nil {
 			return nil, err
 		}
-		g.ExecID = id
+		g.ExecID, g.ExecTTY = id, cr.Interactive
 	}
 	a.grants.Add(g)
 	return rpc.ConsoleGrantReply{ExecID: g.ExecID}, nil

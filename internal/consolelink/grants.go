@@ -13,6 +13,7 @@ type Grant struct {
 	Hash      [32]byte // SHA-256 of the token
 	Container model.Container
 	ExecID    string // "" for attach
+	ExecTTY   bool   // the exec was created with a TTY
 	UserID    string
 	Expires   time.Time
 }

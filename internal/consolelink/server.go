@@ -114,7 +114,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		return
 	}
 	defer st.Close()
-	if !s.reply(c, Reply{Status: StatusOK, ProjectID: g.Container.ProjectID, UserID: g.UserID, TTY: g.Container.TTY || g.ExecID != ""}) {
+	if !s.reply(c, Reply{Status: StatusOK, ProjectID: g.Container.ProjectID, UserID: g.UserID, TTY: g.Container.TTY || g.ExecTTY}) {
 		return
 	}
 	s.log.Info("console session opened", "container", g.Container.UUID, "exec", g.ExecID, "user", g.UserID)

@@ -129,9 +129,10 @@ type Consoler interface {
 	Attach(ctx context.Context, c *model.Container) (Stream, error)
 	// ExecCreate prepares cmd in c (not started) and returns its exec id.
 	ExecCreate(ctx context.Context, c *model.Container, cmd []string, tty, stdin bool) (string, error)
-	// ExecStart starts exec execID of c and connects to it. An exec of
-	// another container gives errdefs.ErrNotFound.
-	ExecStart(ctx context.Context, c *model.Container, execID string) (Stream, error)
+	// ExecStart starts exec execID of c, created with a TTY or not, and
+	// connects to it. An exec of another container gives
+	// errdefs.ErrNotFound.
+	ExecStart(ctx context.Context, c *model.Container, execID string, tty bool) (Stream, error)
 	// Resize sets the terminal size of c's main process.
 	Resize(ctx context.Context, c *model.Container, height, width uint) error
 	// ExecResize sets the terminal size of exec execID of c.

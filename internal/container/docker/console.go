@@ -80,15 +80,15 @@ func isHexID(s string) bool {
 }
 
 // ExecStart starts exec execID of c and connects to it.
-func (d *Driver) ExecStart(ctx context.Context, c *model.Container, execID string) (container.Stream, error) {
+func (d *Driver) ExecStart(ctx context.Context, c *model.Container, execID string, tty bool) (container.Stream, error) {
 	if _, err := d.execOf(ctx, c, execID); err != nil {
 		return nil, err
 	}
-	res, err := d.cli.ExecAttach(ctx, execID, client.ExecAttachOptions{})
+	res, err := d.cli.ExecAttach(ctx, execID, client.ExecAttachOptions{TTY: tty})
 	if err != nil {
 		return nil, translate("start exec in container "+c.DockerName(), err)
 	}
-	return newStream(res.HijackedResponse, true), nil
+	return newStream(res.HijackedResponse, !tty), nil
 }
 
 // Resize sets the TTY size of c's main process.

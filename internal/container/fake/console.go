@@ -74,7 +74,7 @@ func (d *Driver) ExecCreate(_ context.Context, c *model.Container, cmd []string,
 }
 
 // ExecStart starts a recorded exec once, as an echo session.
-func (d *Driver) ExecStart(_ context.Context, c *model.Container, execID string) (container.Stream, error) {
+func (d *Driver) ExecStart(_ context.Context, c *model.Container, execID string, _ bool) (container.Stream, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, err := d.running(c)
