@@ -194,8 +194,14 @@ type escaper struct {
 	pending     bool // saw "~" at the start of a line
 }
 
-// filter returns the bytes to send and whether to detach.
+// filter returns the bytes to send and whether to detach. A read that
+// starts with ESC is an escape sequence (a key, or the terminal answering
+// the program, as busybox's shell asking the cursor position after each
+// prompt): it passes through and leaves the line state alone.
 func (e *escaper) filter(p []byte) ([]byte, bool) {
+	if len(p) > 0 && p[0] == 0x1b && !e.pending {
+		return append([]byte(nil), p...), false
+	}
 	out := make([]byte, 0, len(p)+1)
 	for _, b := range p {
 		if e.pending {

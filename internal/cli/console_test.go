@@ -15,6 +15,7 @@ func TestEscaper(t *testing.T) {
 		{in: []string{"\r~~."}, out: "\r~."},                        // ~~ sends one ~
 		{in: []string{"\r~x"}, out: "\r~x"},
 		{in: []string{"echo\n~.rest"}, out: "echo\n", detach: true},
+		{in: []string{"\r", "\x1b[5;5R", "~."}, out: "\r\x1b[5;5R", detach: true}, // a cursor report between
 	} {
 		e := escaper{startOfLine: true}
 		var got string
