@@ -54,7 +54,8 @@ func TestConsoleGoCLI(t *testing.T) {
 		t.Fatalf("container %s after detach, want Running", c.Status)
 	}
 
-	tm.typeLine("clear; $ZUN exec -i gocli sh")
+	tm.clearScreen()
+	tm.typeLine("$ZUN exec -i gocli sh")
 	tm.waitFor("type ~. to disconnect", 30*time.Second)
 	tm.typeLine("echo exec-$((7*6)); stty size")
 	tm.waitFor("exec-42", 10*time.Second)
@@ -79,8 +80,7 @@ func TestConsolePythonZunclient(t *testing.T) {
 	a.runInteractive("pyattach")
 	tm := startTmux(t, a.openrcEnv(), 120, 40)
 	tm.typeLine("zun attach pyattach")
-	tm.waitFor("type ~. to disconnect", 60*time.Second)
-	tm.typeLine("")
+	tm.pyConnected()
 	tm.typeLine("echo py-$((6*7))")
 	tm.waitFor("py-42", 10*time.Second)
 	tm.typeLine("stty size")
@@ -98,9 +98,9 @@ func TestConsolePythonZunclient(t *testing.T) {
 		t.Fatalf("container %s after the client left, want Running", c.Status)
 	}
 
-	tm.typeLine("clear; zun exec --interactive pyattach sh")
-	tm.waitFor("type ~. to disconnect", 60*time.Second)
-	tm.typeLine("")
+	tm.clearScreen()
+	tm.typeLine("zun exec --interactive pyattach sh")
+	tm.pyConnected()
 	tm.typeLine("echo pyexec-$((7*6)); stty size")
 	tm.waitFor("pyexec-42", 10*time.Second)
 	tm.resize(90, 25)
@@ -291,7 +291,8 @@ func TestConsoleProxyRestart(t *testing.T) {
 	tm.waitFor("back-6", 5*time.Second)
 
 	proxy = startProc(t, "zun-wsproxy", proxyArgs...)
-	tm.typeLine("clear; $ZUN attach px")
+	tm.clearScreen()
+	tm.typeLine("$ZUN attach px")
 	tm.waitFor("type ~. to disconnect", 30*time.Second)
 	tm.typeLine("echo after-$((6*7))")
 	tm.waitFor("after-42", 10*time.Second)
@@ -302,5 +303,20 @@ func TestConsoleProxyRestart(t *testing.T) {
 	proxy.stop(15)
 	if strings.Contains(proxy.Log(), "token=") {
 		t.Fatal("the proxy logged a token")
+	}
+}
+
+// pyConnected waits until python-zunclient is connected and its terminal
+// raw (it flushes what was typed before), and a prompt is shown.
+func (tm *tmuxTerm) pyConnected() {
+	tm.t.Helper()
+	tm.waitFor("type ~. to disconnect", 60*time.Second)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(tm.capture(), "/ # ") {
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("no prompt:\n%s", tm.capture())
+		}
+		tm.typeLine("")
+		time.Sleep(time.Second)
 	}
 }

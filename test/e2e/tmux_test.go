@@ -115,6 +115,26 @@ func (tm *tmuxTerm) killForeground() {
 // client exited and gave the terminal back).
 func (tm *tmuxTerm) backAtShell() {
 	tm.t.Helper()
-	tm.typeLine("echo shell-$((40+2))-back")
-	tm.waitFor("shell-42-back", 15*time.Second)
+	// A client may still read the terminal for a moment while it quits:
+	// type again until the shell answers.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		tm.typeLine("echo shell-$((40+2))-back")
+		for range 20 {
+			if strings.Contains(tm.capture(), "shell-42-back") {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	tm.t.Fatalf("the shell never came back:\n%s", tm.capture())
+}
+
+// clearScreen clears the screen and the scroll-back, so later waits see
+// only new output.
+func (tm *tmuxTerm) clearScreen() {
+	tm.t.Helper()
+	tm.typeLine("clear")
+	time.Sleep(300 * time.Millisecond)
+	tm.tmux("clear-history", "-t", tm.name)
 }
