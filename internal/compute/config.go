@@ -73,7 +73,7 @@ func (c *Config) setDefaults() {
 		c.ExecTimeout = 5 * time.Second
 	}
 	if c.MaxExecOutput <= 0 {
-		c.MaxExecOutput = 1 << 20
+		c.MaxExecOutput = 512 << 10
 	}
 	if c.ConsoleListen == "" {
 		c.ConsoleListen = "127.0.0.1:0"
