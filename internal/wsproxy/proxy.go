@@ -143,7 +143,12 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	}
 	q := r.URL.Query()
 	token, uuid, execID := q.Get("token"), q.Get("uuid"), q.Get("exec_id")
-	if len(token) != 43 || !validUUID(uuid) || (execID != "" && !validExecID(execID)) || len(q) > 3 {
+	for k, v := range q {
+		if (k != "token" && k != "uuid" && k != "exec_id") || len(v) != 1 {
+			return refuse(w, http.StatusForbidden), "malformed session parameters"
+		}
+	}
+	if len(token) != 43 || !validUUID(uuid) || (execID != "" && !validExecID(execID)) {
 		return refuse(w, http.StatusForbidden), "malformed session parameters"
 	}
 	hash := sha256.Sum256([]byte(token))
