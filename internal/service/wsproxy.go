@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,11 +21,18 @@ import (
 // consoleSecret reads the console link secret; create makes one (the
 // all-in-one). Without it the link is off.
 func consoleSecret(cfg config.Config, create bool) ([]byte, error) {
+	file := cfg.ConsoleSecretFile
+	if file == "" && cfg.DataDir != "" {
+		file = filepath.Join(cfg.DataDir, "console-secret")
+	}
+	if file == "" {
+		return nil, errors.New("no console-secret-file configured")
+	}
 	if create {
-		s, err := secret(cfg.ConsoleSecretFile)
+		s, err := secret(file)
 		return []byte(s), err
 	}
-	b, err := os.ReadFile(cfg.ConsoleSecretFile)
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the console link secret: %w", err)
 	}
