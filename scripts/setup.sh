@@ -154,7 +154,7 @@ if [ "${ZUN_SETUP_SKIP_BUILD:-0}" = 1 ]; then
 else
   step "make build"
   make -C "$repo" --no-print-directory build
-  for b in zun-api zun-compute zun; do
+  for b in zun-api zun-compute zun-wsproxy zun; do
     if [ -x "$repo/bin/$b" ]; then info "bin/$b"; else info "bin/$b not built (cmd/$b missing?)"; fi
   done
 fi

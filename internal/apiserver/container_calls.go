@@ -169,12 +169,15 @@ func (s *Server) containerExecute(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !run || interactive {
-		return 0, nil, errdefs.New(errdefs.ErrNotImplemented, "Interactive exec needs the websocket proxy (zun-wsproxy), which this deployment does not run.")
+	if len(cmdStr) > 64<<10 {
+		return 0, nil, invalid("command", "Value is longer than 65536 bytes.")
 	}
 	cmd, err := shellSplit(cmdStr)
 	if err != nil || len(cmd) == 0 {
 		return 0, nil, invalid("command", "Value: %q is not a valid command.", truncate([]byte(cmdStr)))
+	}
+	if !run {
+		return s.executeSession(q, c, cmd, interactive)
 	}
 	s.recordAction(q, c, "exec_cmd")
 	req := rpc.Request(c, zunctx.RequestID(q.ctx))

@@ -46,6 +46,12 @@ type Config struct {
 	DefaultAZ string
 	// CallTimeout bounds synchronous calls to agents.
 	CallTimeout time.Duration
+	// WSProxyURL is the websocket proxy's base URL ("ws://h:6784/"); empty
+	// disables attach and interactive exec (501).
+	WSProxyURL string
+	// ConsoleTokenTTL is how long an attach/exec token waits for its
+	// session (default 30 s, at most 60 s).
+	ConsoleTokenTTL time.Duration
 }
 
 // Server is the API.
@@ -77,6 +83,9 @@ type Deps struct {
 func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.ConsoleTokenTTL <= 0 || cfg.ConsoleTokenTTL > time.Minute {
+		cfg.ConsoleTokenTTL = 30 * time.Second
 	}
 	if cfg.MaxLimit <= 0 {
 		cfg.MaxLimit = 1000

@@ -132,7 +132,18 @@ func (a *app) addContainerCommands(root *cobra.Command) {
 				if err != nil {
 					return err
 				}
-				return a.showContainer(f.format, c)
+				if err := a.showContainer(f.format, c); err != nil {
+					return err
+				}
+				// Like python-zunclient, run -i attaches, when there is a
+				// terminal to attach.
+				if run && f.interactive && stdinIsTerminal() {
+					if err := waitRunning(cmd.Context(), cl, c.UUID); err != nil {
+						return err
+					}
+					return a.attach(cmd.Context(), cl, c.UUID)
+				}
+				return nil
 			},
 		}
 		if run {

@@ -13,7 +13,8 @@ import (
 )
 
 func (a *app) addOpsCommands(root *cobra.Command) {
-	root.AddCommand(a.logsCommand(), a.topCommand(), a.statsCommand(), a.execCommand())
+	root.AddCommand(a.logsCommand(), a.topCommand(), a.statsCommand(), a.execCommand(),
+		a.attachCommand(), a.cpCommand())
 }
 
 // writeText writes s ending with exactly one newline when non-empty.
@@ -155,6 +156,7 @@ func statsFields(st client.Stats) []field {
 }
 
 func (a *app) execCommand() *cobra.Command {
+	var interactive bool
 	cmd := &cobra.Command{
 		Use:   "exec <container> <command> [<arg> ...]",
 		Short: "Execute command in a running container.",
@@ -165,6 +167,9 @@ func (a *app) execCommand() *cobra.Command {
 			cl, err := a.client(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if interactive {
+				return a.execInteractive(cmd.Context(), cl, args[0], client.QuoteCommand(args[1:]))
 			}
 			res, err := cl.Execute(cmd.Context(), args[0], client.ExecOptions{Command: client.QuoteCommand(args[1:])})
 			if err != nil {
@@ -182,5 +187,6 @@ func (a *app) execCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "Keep STDIN open and allocate a pseudo-TTY; type ~. after a newline to detach")
 	return cmd
 }

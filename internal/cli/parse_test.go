@@ -118,6 +118,7 @@ func TestImportBoundary(t *testing.T) {
 	allowed := []string{
 		"github.com/openzun/zun/api", "github.com/openzun/zun/client",
 		"github.com/openzun/zun/internal/cli", "github.com/spf13/cobra", "github.com/goccy/go-yaml",
+		"github.com/coder/websocket", "golang.org/x/term",
 	}
 	for _, dir := range []string{".", "../../cmd/zun", "../../client"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))

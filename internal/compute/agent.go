@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openzun/zun/internal/bus"
+	"github.com/openzun/zun/internal/consolelink"
 	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/rpc"
@@ -32,6 +33,10 @@ type Agent struct {
 	ready chan struct{}
 	// kick asks for a reconcile soon (an engine container vanished).
 	kick chan struct{}
+	// grants are the pending console sessions; consoleAddr is the
+	// address of the console link once it listens.
+	grants      *consolelink.Grants
+	consoleAddr string
 }
 
 // New returns an agent; Run starts it.
@@ -45,13 +50,14 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 		cfg.Host = h
 	}
 	return &Agent{
-		cfg:   cfg,
-		drv:   drv,
-		bus:   b,
-		cond:  rpc.ConductorClient{Bus: b},
-		log:   logger.With("component", "compute", "host", cfg.Host),
-		ready: make(chan struct{}),
-		kick:  make(chan struct{}, 1),
+		cfg:    cfg,
+		drv:    drv,
+		bus:    b,
+		cond:   rpc.ConductorClient{Bus: b},
+		log:    logger.With("component", "compute", "host", cfg.Host),
+		ready:  make(chan struct{}),
+		kick:   make(chan struct{}, 1),
+		grants: consolelink.NewGrants(nil),
 	}, nil
 }
 
@@ -65,6 +71,11 @@ func (a *Agent) Ready() <-chan struct{} { return a.ready }
 // tasks until ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
 	ctx = zunctx.System(ctx)
+	stopConsole, err := a.startConsole(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopConsole()
 	if err := a.serve(); err != nil {
 		return err
 	}
@@ -180,6 +191,13 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodExec:    a.callExec,
 		rpc.MethodUpdate:  a.callUpdate,
 		rpc.MethodShow:    a.callShow,
+
+		rpc.MethodConsoleGrant:    a.callConsoleGrant,
+		rpc.MethodConsoleEndpoint: a.callConsoleEndpoint,
+		rpc.MethodResize:          a.callResize,
+		rpc.MethodExecResize:      a.callExecResize,
+		rpc.MethodGetArchive:      a.callGetArchive,
+		rpc.MethodPutArchive:      a.callPutArchive,
 	}
 }
 

@@ -26,6 +26,22 @@ type Config struct {
 	MaxExecOutput int
 	// DefaultStopTimeout is used when a stop names none.
 	DefaultStopTimeout time.Duration
+	// Console link (attach and interactive exec through zun-wsproxy).
+	// ConsoleSecret is the deployment's shared link secret; empty turns
+	// the link off. ConsoleListen is its address (default 127.0.0.1:0);
+	// ConsoleAdvertise the address the proxy dials (default: the bound
+	// address).
+	ConsoleSecret    []byte
+	ConsoleListen    string
+	ConsoleAdvertise string
+	// MaxSessionsPerContainer bounds concurrent console sessions of one
+	// container (default 4).
+	MaxSessionsPerContainer int
+	// MaxArchiveBytes caps get_archive and put_archive archives (default
+	// 512 KiB: the archive travels in one bus message).
+	MaxArchiveBytes int64
+	// MaxArchiveEntries caps the entries of a put_archive archive.
+	MaxArchiveEntries int
 }
 
 func (c *Config) setDefaults() {
@@ -57,7 +73,19 @@ func (c *Config) setDefaults() {
 		c.ExecTimeout = 5 * time.Second
 	}
 	if c.MaxExecOutput <= 0 {
-		c.MaxExecOutput = 1 << 20
+		c.MaxExecOutput = 512 << 10
+	}
+	if c.ConsoleListen == "" {
+		c.ConsoleListen = "127.0.0.1:0"
+	}
+	if c.MaxSessionsPerContainer <= 0 {
+		c.MaxSessionsPerContainer = 4
+	}
+	if c.MaxArchiveBytes <= 0 {
+		c.MaxArchiveBytes = 512 << 10
+	}
+	if c.MaxArchiveEntries <= 0 {
+		c.MaxArchiveEntries = 10000
 	}
 	if c.DefaultStopTimeout <= 0 {
 		c.DefaultStopTimeout = 10 * time.Second

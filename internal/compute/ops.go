@@ -2,8 +2,10 @@ package compute
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/openzun/zun/api"
@@ -252,7 +254,7 @@ func (a *Agent) callExec(ctx context.Context, req rpc.ContainerRequest) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return rpc.ExecReply{Output: r.Output, ExitCode: r.ExitCode}, nil
+	return rpc.ExecReply{Output: fitJSON(r.Output, maxReplyBytes), ExitCode: r.ExitCode}, nil
 }
 
 func (a *Agent) callUpdate(ctx context.Context, req rpc.ContainerRequest) (any, error) {
@@ -268,4 +270,21 @@ func (a *Agent) callUpdate(ctx context.Context, req rpc.ContainerRequest) (any, 
 
 func (a *Agent) callShow(ctx context.Context, req rpc.ContainerRequest) (any, error) {
 	return a.drv.Inspect(ctx, &req.Container)
+}
+
+// maxReplyBytes keeps a reply within one bus message (NATS' default
+// max_payload is 1 MiB) with room for the envelope.
+const maxReplyBytes = 768 << 10
+
+// fitJSON truncates s until its JSON encoding fits in limit bytes: control
+// characters cost up to six bytes each once escaped.
+func fitJSON(s string, limit int) string {
+	for len(s) > 0 {
+		b, _ := json.Marshal(s)
+		if len(b) <= limit {
+			return s
+		}
+		s = strings.ToValidUTF8(s[:len(s)/2], "")
+	}
+	return s
 }

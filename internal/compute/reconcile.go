@@ -189,6 +189,11 @@ func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
 	if ev.UUID == "" {
 		return
 	}
+	if ev.Action == "die" || ev.Action == "destroy" {
+		// Pending sessions of a stopped container are void; open ones end
+		// with the engine's stream.
+		a.grants.Revoke(ev.UUID)
+	}
 	c := &model.Container{UUID: ev.UUID}
 	st, err := a.drv.Inspect(ctx, c)
 	if err != nil {

@@ -49,6 +49,7 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodContainerGone:   decode(c.containerGone),
 		rpc.MethodHostContainers:  decode(c.hostContainers),
 		rpc.MethodActionEvent:     decode(c.actionEvent),
+		rpc.MethodConsoleHost:     decode(c.consoleHost),
 	}
 	var subs []bus.Subscription
 	for m, h := range methods {
@@ -227,4 +228,18 @@ func (c *Conductor) actionEvent(ctx context.Context, r rpc.ActionEventRequest) (
 		}
 	}
 	return nil, nil
+}
+
+// consoleHost tells the websocket proxy where a container runs. It reveals
+// only a host name to a holder of bus credentials; the session itself is
+// authorised by the agent against the token's grant.
+func (c *Conductor) consoleHost(ctx context.Context, r rpc.ConsoleHostRequest) (any, error) {
+	ct, err := c.st.Containers().Get(ctx, r.UUID)
+	if err != nil {
+		return nil, err
+	}
+	if ct.UUID != r.UUID {
+		return nil, fmt.Errorf("container %s: %w", r.UUID, errdefs.ErrNotFound)
+	}
+	return rpc.ConsoleHostReply{Host: ct.Host}, nil
 }

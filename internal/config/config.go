@@ -8,7 +8,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +83,26 @@ type Config struct {
 	PolicyFile string
 	// PolicyDump prints the effective policy rules as YAML and exits.
 	PolicyDump bool
+	// Websocket proxy (zun-wsproxy, and the all-in-one's own listener).
+	// WSProxyListen is its address; WSProxyURL the base URL handed to
+	// clients (default ws://<WSProxyListen>/); WSProxyAllowedOrigins the
+	// comma-separated extra browser origins allowed besides the base URL's
+	// own.
+	WSProxyListen         string
+	WSProxyURL            string
+	WSProxyAllowedOrigins string
+	// ConsoleSecretFile holds the shared secret of the proxy-agent link
+	// (default <data-dir>/console-secret; the all-in-one creates it).
+	ConsoleSecretFile string
+	// ConsoleListen and ConsoleAdvertise: the agent's console link address
+	// and the address the proxy dials (default: the bound one).
+	ConsoleListen    string
+	ConsoleAdvertise string
+	// Session bounds.
+	ConsoleTokenTTL             time.Duration
+	ConsoleIdleTimeout          time.Duration
+	ConsoleMaxSessionsUser      int64
+	ConsoleMaxSessionsContainer int64
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
@@ -120,6 +142,13 @@ func Default() Config {
 		AuthStrategy:       "embedded",
 		Keystone: KeystoneConfig{Username: "zun", Project: "service", UserDomain: "Default", ProjectDomain: "Default",
 			CacheTTL: 5 * time.Minute},
+
+		WSProxyListen:               "127.0.0.1:6784",
+		ConsoleListen:               "127.0.0.1:0",
+		ConsoleTokenTTL:             30 * time.Second,
+		ConsoleIdleTimeout:          10 * time.Minute,
+		ConsoleMaxSessionsUser:      8,
+		ConsoleMaxSessionsContainer: 4,
 	}
 }
 
@@ -174,6 +203,16 @@ func (c *Config) fields() []field {
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{name: "policy-file", usage: "YAML or JSON policy file overriding the default policy rules", str: &c.PolicyFile},
 		{name: "policy-dump", usage: "print the effective policy rules (defaults and policy-file) as YAML and exit", b: &c.PolicyDump},
+		{name: "wsproxy-listen", usage: "websocket proxy listen address host:port (zun-wsproxy, all-in-one)", str: &c.WSProxyListen},
+		{name: "wsproxy-url", usage: "websocket proxy base URL handed to clients (default ws://<bound wsproxy-listen address>/)", str: &c.WSProxyURL},
+		{name: "wsproxy-allowed-origins", usage: "comma-separated browser origins allowed besides the proxy's own (https://dash.example)", str: &c.WSProxyAllowedOrigins},
+		{name: "console-secret-file", usage: "shared secret of the proxy-agent console link (default <data-dir>/console-secret)", str: &c.ConsoleSecretFile},
+		{name: "console-listen", usage: "compute: console link listen address host:port", str: &c.ConsoleListen},
+		{name: "console-advertise", usage: "compute: console link address the proxy dials (default: the bound address)", str: &c.ConsoleAdvertise},
+		{name: "console-token-ttl", usage: "lifetime of an unused attach/exec token (at most 60s)", dur: &c.ConsoleTokenTTL},
+		{name: "console-idle-timeout", usage: "an attach/exec session without traffic for this long is closed", dur: &c.ConsoleIdleTimeout},
+		{name: "console-max-sessions-user", usage: "concurrent attach/exec sessions per user and proxy", i: &c.ConsoleMaxSessionsUser},
+		{name: "console-max-sessions-container", usage: "concurrent attach/exec sessions per container", i: &c.ConsoleMaxSessionsContainer},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
 	}
 }
@@ -326,6 +365,21 @@ func (c *Config) Validate() error {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Listen
+	}
+	if c.ConsoleTokenTTL <= 0 || c.ConsoleTokenTTL > time.Minute {
+		return errors.New("console-token-ttl must be positive and at most 1m")
+	}
+	if c.ConsoleIdleTimeout <= 0 || c.ConsoleMaxSessionsUser <= 0 || c.ConsoleMaxSessionsContainer <= 0 {
+		return errors.New("console-idle-timeout and console session limits must be positive")
+	}
+	if c.ConsoleSecretFile == "" {
+		c.ConsoleSecretFile = filepath.Join(c.DataDir, "console-secret")
+	}
+	if c.WSProxyURL != "" {
+		u, err := url.Parse(c.WSProxyURL)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" || u.RawQuery != "" {
+			return fmt.Errorf("wsproxy-url must be a ws:// or wss:// URL without query, not %q", c.WSProxyURL)
+		}
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.Only != "" && c.Only != "identity" {

@@ -109,6 +109,54 @@ type Driver interface {
 	// channel closes when the stream breaks (the caller reconnects).
 	Events(ctx context.Context) (<-chan Event, error)
 	HostInfo(ctx context.Context) (HostInfo, error)
+	Consoler
+	Archiver
+}
+
+// Stream is a live session on a process of a container: writes go to its
+// stdin, reads return its output (raw terminal bytes with a TTY, stdout and
+// stderr merged without one). Close ends the session, not the process.
+type Stream interface {
+	io.ReadWriteCloser
+	// CloseWrite closes the process's stdin.
+	CloseWrite() error
+}
+
+// Consoler opens interactive sessions. A container or exec that is not
+// running gives errdefs.ErrConflict.
+type Consoler interface {
+	// Attach connects to c's main process.
+	Attach(ctx context.Context, c *model.Container) (Stream, error)
+	// ExecCreate prepares cmd in c (not started) and returns its exec id.
+	ExecCreate(ctx context.Context, c *model.Container, cmd []string, tty, stdin bool) (string, error)
+	// ExecStart starts exec execID of c, created with a TTY or not, and
+	// connects to it. An exec of another container gives
+	// errdefs.ErrNotFound.
+	ExecStart(ctx context.Context, c *model.Container, execID string, tty bool) (Stream, error)
+	// Resize sets the terminal size of c's main process.
+	Resize(ctx context.Context, c *model.Container, height, width uint) error
+	// ExecResize sets the terminal size of exec execID of c.
+	ExecResize(ctx context.Context, c *model.Container, execID string, height, width uint) error
+}
+
+// PathStat describes the path read by CopyFrom (Zun's get_archive "stat").
+type PathStat struct {
+	Name       string    `json:"name"`
+	Size       int64     `json:"size"`
+	Mode       uint32    `json:"mode"`
+	Mtime      time.Time `json:"mtime"`
+	LinkTarget string    `json:"linkTarget"`
+}
+
+// Archiver copies files in and out of a container's filesystem; paths are
+// resolved inside the container's root, never on the host.
+type Archiver interface {
+	// CopyFrom returns a tar archive of path, at most maxBytes long
+	// (errdefs.ErrTooLarge beyond).
+	CopyFrom(ctx context.Context, c *model.Container, path string, maxBytes int64) ([]byte, PathStat, error)
+	// CopyTo extracts the tar archive into directory path. The caller has
+	// validated the archive (package archive).
+	CopyTo(ctx context.Context, c *model.Container, path string, tar io.Reader) error
 }
 
 // LogWriter is implemented by drivers that can stream logs (follow mode).

@@ -59,6 +59,10 @@ type ContainerRequest struct {
 	// Update.
 	CPU    float64 `json:"cpu,omitempty"`
 	Memory int64   `json:"memory,omitempty"`
+	// Attach, interactive exec, resize.
+	Console *ConsoleRequest `json:"console,omitempty"`
+	// get_archive, put_archive.
+	Archive *ArchiveRequest `json:"archive,omitempty"`
 }
 
 // LogsReply is the answer of MethodLogs.

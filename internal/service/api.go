@@ -32,7 +32,9 @@ type API struct {
 	Handler  http.Handler
 	// AdminPassword is the bootstrap admin's password.
 	AdminPassword string
-	closers       []func()
+	// WSProxyURL is the websocket proxy's base URL handed to clients.
+	WSProxyURL string
+	closers    []func()
 }
 
 // Close releases everything Build opened, in reverse order.
@@ -46,7 +48,11 @@ func (a *API) Close() {
 // (or connects to an external Keystone), and builds the scheduler, the
 // conductor and the HTTP handler.
 func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API, err error) {
-	a := &API{}
+	return buildAPI(ctx, cfg, wsProxyURL(cfg, ""), log)
+}
+
+func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Logger) (_ *API, err error) {
+	a := &API{WSProxyURL: wsURL}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -90,7 +96,8 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	}
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
-	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
+	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime,
+		WSProxyURL: wsURL, ConsoleTokenTTL: cfg.ConsoleTokenTTL},
 		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log})
 	var used []string
 	for _, r := range srv.Routes() {
@@ -129,12 +136,36 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", cfg.Listen, err)
 	}
-	a, err := BuildAPI(ctx, cfg, log)
+	// The all-in-one serves the websocket proxy on its own listener.
+	var wsLn net.Listener
+	if cfg.AllInOne && cfg.WSProxyListen != "" {
+		if wsLn, err = net.Listen("tcp", cfg.WSProxyListen); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("failed to listen on %s: %w", cfg.WSProxyListen, err)
+		}
+		defer wsLn.Close()
+	}
+	bound := ""
+	if wsLn != nil {
+		bound = wsLn.Addr().String()
+	}
+	a, err := buildAPI(ctx, cfg, wsProxyURL(cfg, bound), log)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer a.Close()
+	if wsLn != nil {
+		sec, err := consoleSecret(cfg, true)
+		if err != nil {
+			return err
+		}
+		stopProxy, err := startWSProxy(cfg, wsLn, a.Bus, sec, log)
+		if err != nil {
+			return err
+		}
+		defer stopProxy()
+	}
 	hs := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)

@@ -60,7 +60,13 @@ func RunAgent(ctx context.Context, cfg config.Config, b bus.Bus, log *slog.Logge
 
 // RunAgentWith runs a compute agent with a given driver until ctx ends.
 func RunAgentWith(ctx context.Context, cfg config.Config, b bus.Bus, drv container.Driver, log *slog.Logger) error {
-	agent, err := compute.New(ComputeConfig(cfg), drv, b, log)
+	cc := ComputeConfig(cfg)
+	sec, err := consoleSecret(cfg, cfg.AllInOne)
+	if err != nil {
+		log.Warn("console link off: attach and interactive exec unavailable on this host", "err", err)
+	}
+	cc.ConsoleSecret = sec
+	agent, err := compute.New(cc, drv, b, log)
 	if err != nil {
 		return err
 	}
@@ -72,5 +78,7 @@ func ComputeConfig(cfg config.Config) compute.Config {
 	return compute.Config{Host: cfg.Host, AvailabilityZone: cfg.AvailabilityZone,
 		SyncInterval: cfg.SyncInterval, HeartbeatInterval: cfg.HeartbeatInterval,
 		CPUAllocationRatio: cfg.CPUAllocationRatio, RAMAllocationRatio: cfg.RAMAllocationRatio,
-		ReservedMemory: cfg.ReservedHostMemory}
+		ReservedMemory: cfg.ReservedHostMemory,
+		ConsoleListen:  cfg.ConsoleListen, ConsoleAdvertise: cfg.ConsoleAdvertise,
+		MaxSessionsPerContainer: int(cfg.ConsoleMaxSessionsContainer)}
 }

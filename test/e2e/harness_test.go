@@ -170,7 +170,8 @@ func startAIO(t *testing.T, extra ...string) *aio {
 
 func startAIOAt(t *testing.T, dir, addr string, extra ...string) *aio {
 	t.Helper()
-	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", uniqueHost()}, extra...)
+	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", uniqueHost(),
+		"--wsproxy-listen", "127.0.0.1:0"}, extra...)
 	a := &aio{t: t, URL: "http://" + addr, DataDir: dir, args: args}
 	a.Proc = startProc(t, "zun-api", args...)
 	a.waitReady()

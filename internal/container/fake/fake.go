@@ -41,6 +41,7 @@ type entry struct {
 	eng   zunstate.Engine
 	logs  []logLine
 	procs string
+	con   *console
 }
 
 type logLine struct {

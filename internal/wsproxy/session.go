@@ -1,0 +1,167 @@
+package wsproxy
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/openzun/zun/internal/consolelink"
+)
+
+// maxInputMessage bounds one message from the client (keystrokes and
+// pastes).
+const maxInputMessage = 1 << 20
+
+// session relays one websocket to one console link.
+type session struct {
+	proxy     *Proxy
+	ws        *websocket.Conn
+	link      *consolelink.Conn
+	user      string
+	container string
+	exec      string
+
+	once     sync.Once
+	mu       sync.Mutex
+	lastSeen time.Time
+}
+
+func (s *session) touch() {
+	s.mu.Lock()
+	s.lastSeen = time.Now()
+	s.mu.Unlock()
+}
+
+func (s *session) idleFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Since(s.lastSeen)
+}
+
+// shutdown closes both sides once.
+func (s *session) shutdown(code websocket.StatusCode, reason string) {
+	s.once.Do(func() {
+		_ = s.link.Close()
+		if s.ws != nil {
+			_ = s.ws.Close(code, reason)
+		}
+	})
+}
+
+// run relays until either side ends, the session idles out or ctx ends,
+// and returns why it ended.
+func (s *session) run(ctx context.Context) string {
+	s.touch()
+	s.ws.SetReadLimit(maxInputMessage)
+	b64 := s.ws.Subprotocol() == "base64"
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reason := make(chan string, 3)
+
+	go func() { // client -> container
+		for {
+			_, msg, err := s.ws.Read(ctx)
+			if err != nil {
+				reason <- "client closed"
+				return
+			}
+			s.touch()
+			if b64 {
+				if msg, err = base64.StdEncoding.AppendDecode(nil, msg); err != nil {
+					reason <- "bad base64 input"
+					return
+				}
+			}
+			if _, err := s.link.Write(msg); err != nil {
+				reason <- "agent closed"
+				return
+			}
+		}
+	}()
+	go func() { // container -> client
+		buf := make([]byte, 32<<10)
+		var carry int
+		for {
+			n, err := s.link.Read(buf[carry:])
+			n += carry
+			if n > 0 {
+				s.touch()
+				// Hold back a trailing incomplete UTF-8 sequence so a
+				// client decoding each message as text never sees half a
+				// character.
+				out := n
+				if !b64 && err == nil {
+					out = completeUTF8(buf[:n])
+				}
+				if werr := s.write(ctx, buf[:out], b64); werr != nil {
+					reason <- "client closed"
+					return
+				}
+				carry = copy(buf, buf[out:n])
+			}
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					reason <- "session ended"
+				} else {
+					reason <- "agent closed"
+				}
+				return
+			}
+		}
+	}()
+	idle := time.NewTicker(min(s.proxy.cfg.IdleTimeout/4, 5*time.Second))
+	defer idle.Stop()
+	for {
+		select {
+		case r := <-reason:
+			code := websocket.StatusNormalClosure
+			if r == "agent closed" {
+				code = websocket.StatusGoingAway
+			}
+			s.shutdown(code, "")
+			return r
+		case <-idle.C:
+			if s.idleFor() >= s.proxy.cfg.IdleTimeout {
+				s.shutdown(websocket.StatusPolicyViolation, "idle timeout")
+				return "idle timeout"
+			}
+		case <-ctx.Done():
+			s.shutdown(websocket.StatusGoingAway, "")
+			return "proxy shutting down"
+		}
+	}
+}
+
+func (s *session) write(ctx context.Context, p []byte, b64 bool) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if b64 {
+		return s.ws.Write(ctx, websocket.MessageText, []byte(base64.StdEncoding.EncodeToString(p)))
+	}
+	return s.ws.Write(ctx, websocket.MessageBinary, p)
+}
+
+// completeUTF8 returns the length of p without a trailing incomplete
+// UTF-8 sequence (at most 3 bytes held back; invalid bytes pass).
+func completeUTF8(p []byte) int {
+	for i := 1; i <= 3 && i <= len(p); i++ {
+		c := p[len(p)-i]
+		if c < 0x80 {
+			return len(p)
+		}
+		if c >= 0xC0 { // a leading byte
+			if !utf8.FullRune(p[len(p)-i:]) {
+				return len(p) - i
+			}
+			return len(p)
+		}
+	}
+	return len(p)
+}
