@@ -32,6 +32,9 @@ type Agent struct {
 	ready chan struct{}
 	// kick asks for a reconcile soon (an engine container vanished).
 	kick chan struct{}
+	// deferred holds containers whose engine events came while an
+	// operation held them; the event loop syncs them once released.
+	deferred deferredSyncs
 }
 
 // New returns an agent; Run starts it.
@@ -44,15 +47,18 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 		}
 		cfg.Host = h
 	}
-	return &Agent{
-		cfg:   cfg,
-		drv:   drv,
-		bus:   b,
-		cond:  rpc.ConductorClient{Bus: b},
-		log:   logger.With("component", "compute", "host", cfg.Host),
-		ready: make(chan struct{}),
-		kick:  make(chan struct{}, 1),
-	}, nil
+	a := &Agent{
+		cfg:      cfg,
+		drv:      drv,
+		bus:      b,
+		cond:     rpc.ConductorClient{Bus: b},
+		log:      logger.With("component", "compute", "host", cfg.Host),
+		ready:    make(chan struct{}),
+		kick:     make(chan struct{}, 1),
+		deferred: deferredSyncs{wake: make(chan struct{}, 1)},
+	}
+	a.locks.released = a.deferred.add
+	return a, nil
 }
 
 // Host returns the agent's host name.

@@ -94,14 +94,19 @@ func (a *Agent) opCreate(ctx context.Context, req rpc.ContainerRequest) (any, er
 // Errors are reported on the container; the returned error is for the
 // action record.
 func (a *Agent) create(ctx context.Context, c *model.Container, task string) error {
+	tm := a.stepTimer(ctx, task, c.UUID)
 	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(api.TaskImagePulling)})
+	tm.step(ctx, "report image_pulling")
 	if err := a.drv.EnsureImage(ctx, c.Image, c.ImagePullPolicy); err != nil {
 		err = fmt.Errorf("failed to get image %s: %w", c.Image, err)
 		a.fail(ctx, c, api.TaskImagePulling, err)
 		return err
 	}
+	tm.step(ctx, "engine ensure image")
 	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), ExpectTask: api.TaskImagePulling})
+	tm.step(ctx, "report "+task)
 	id, err := a.drv.Create(ctx, c)
+	tm.step(ctx, "engine create")
 	if err != nil {
 		err = fmt.Errorf("failed to create container: %w", err)
 		a.fail(ctx, c, task, err)
@@ -113,11 +118,14 @@ func (a *Agent) create(ctx context.Context, c *model.Container, task string) err
 		return nil
 	}
 	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, ContainerID: ptr(id), Status: ptr(api.StatusCreated), TaskState: ptr(api.TaskContainerStarting), ExpectTask: task})
+	tm.step(ctx, "report container_starting")
 	err = a.drv.Start(ctx, c)
+	tm.step(ctx, "engine start")
 	if err != nil {
 		err = fmt.Errorf("failed to start container: %w", err)
 	}
 	a.settle(ctx, c, api.TaskContainerStarting, err)
+	tm.step(ctx, "settle")
 	return err
 }
 

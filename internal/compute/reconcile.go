@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/openzun/zun/api"
@@ -171,9 +173,7 @@ func (a *Agent) followEvents(ctx context.Context) {
 			continue
 		}
 		backoff = time.Second
-		for ev := range ch {
-			a.onEvent(ctx, ev)
-		}
+		a.handleEvents(ctx, ch)
 		if ctx.Err() != nil {
 			return
 		}
@@ -185,12 +185,42 @@ func (a *Agent) followEvents(ctx context.Context) {
 	}
 }
 
-func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
-	if ev.UUID == "" {
+// handleEvents syncs the containers of the engine's events, and those
+// whose events were deferred, one at a time (so syncs reach the conductor
+// in the order of the inspects they carry), until ch closes.
+func (a *Agent) handleEvents(ctx context.Context, ch <-chan container.Event) {
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			if ev.UUID != "" {
+				a.syncFromEngine(ctx, ev.UUID, ev.Action)
+			}
+		case <-a.deferred.wake:
+			for _, uuid := range a.deferred.take() {
+				a.syncFromEngine(ctx, uuid, "deferred")
+			}
+		}
+	}
+}
+
+// syncFromEngine reports the engine's state of uuid to the conductor. While
+// an operation holds the container, the event is deferred instead: the
+// operation reports the state it leaves, and an inspect racing with the
+// engine's start or stop would only wait for the container's lock in the
+// engine and send a sync the conductor refuses (the task owns the state).
+// The container is synced once the operation lets go, in case the state
+// changed after the operation's last inspect.
+func (a *Agent) syncFromEngine(ctx context.Context, uuid, action string) {
+	if a.locks.markIfHeld(uuid) {
 		return
 	}
-	c := &model.Container{UUID: ev.UUID}
+	c := &model.Container{UUID: uuid}
+	tm := a.stepTimer(ctx, "event "+action, uuid)
 	st, err := a.drv.Inspect(ctx, c)
+	tm.step(ctx, "engine inspect")
 	if err != nil {
 		// Destroyed (auto_remove, or removed behind our back): reconcile
 		// now, which applies the missing-container rules to the record.
@@ -200,5 +230,33 @@ func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
 		}
 		return
 	}
-	a.sync(ctx, ev.UUID, st)
+	a.sync(ctx, uuid, st)
+	tm.step(ctx, "sync")
+}
+
+// deferredSyncs is the set of containers to sync once released.
+type deferredSyncs struct {
+	mu    sync.Mutex
+	uuids []string
+	wake  chan struct{}
+}
+
+func (d *deferredSyncs) add(uuid string) {
+	d.mu.Lock()
+	if !slices.Contains(d.uuids, uuid) {
+		d.uuids = append(d.uuids, uuid)
+	}
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *deferredSyncs) take() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := d.uuids
+	d.uuids = nil
+	return out
 }
