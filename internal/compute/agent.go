@@ -35,6 +35,9 @@ type Agent struct {
 	// deferred holds containers whose engine events came while an
 	// operation held them; the event loop syncs them once released.
 	deferred deferredSyncs
+	// removed holds containers this agent deleted and reported gone, so
+	// their engine events need no reconcile.
+	removed recentlyRemoved
 }
 
 // New returns an agent; Run starts it.

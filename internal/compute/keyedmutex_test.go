@@ -94,3 +94,16 @@ func TestKeyedMutexFailedTryLockKeepsMark(t *testing.T) {
 		t.Fatalf("released %v, want [a]", released)
 	}
 }
+
+func TestRecentlyRemovedForgetsOldEntries(t *testing.T) {
+	var r recentlyRemoved
+	t0 := time.Now()
+	r.add("a", t0)
+	if !r.has("a") || !r.has("a") || r.has("b") {
+		t.Fatal("membership wrong")
+	}
+	r.add("b", t0.Add(recentlyRemovedTTL+time.Second))
+	if r.has("a") || !r.has("b") {
+		t.Fatal("an old entry was kept or a new one dropped")
+	}
+}

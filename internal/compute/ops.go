@@ -198,6 +198,7 @@ func (a *Agent) remove(ctx context.Context, c *model.Container, force, stop bool
 		a.log.Warn("failed to report deleted container", "uuid", c.UUID, "err", err)
 		return err
 	}
+	a.removed.add(c.UUID, time.Now())
 	return nil
 }
 

@@ -60,6 +60,8 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		a.log.Info("removing orphan engine container", "uuid", uuid, "id", st.ContainerID)
 		if err := a.drv.Delete(ctx, &model.Container{UUID: uuid, ContainerID: st.ContainerID}, true); err != nil {
 			a.log.Warn("failed to remove orphan", "uuid", uuid, "err", err)
+		} else {
+			a.removed.add(uuid, time.Now())
 		}
 		unlock()
 	}
@@ -222,6 +224,9 @@ func (a *Agent) syncFromEngine(ctx context.Context, uuid, action string) {
 	st, err := a.drv.Inspect(ctx, c)
 	tm.step(ctx, "engine inspect")
 	if err != nil {
+		if a.removed.has(uuid) {
+			return // deleted by this agent, record gone: nothing to settle
+		}
 		// Destroyed (auto_remove, or removed behind our back): reconcile
 		// now, which applies the missing-container rules to the record.
 		select {
@@ -259,4 +264,38 @@ func (d *deferredSyncs) take() []string {
 	out := d.uuids
 	d.uuids = nil
 	return out
+}
+
+// recentlyRemovedTTL is how long a removal is remembered: longer than its
+// engine events take to arrive.
+const recentlyRemovedTTL = time.Minute
+
+// recentlyRemoved is a set of container UUIDs with the time they were
+// added; entries older than recentlyRemovedTTL are dropped.
+type recentlyRemoved struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+func (r *recentlyRemoved) add(uuid string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]time.Time{}
+	}
+	for k, t := range r.m {
+		if now.Sub(t) > recentlyRemovedTTL {
+			delete(r.m, k)
+		}
+	}
+	r.m[uuid] = now
+}
+
+// has reports whether uuid was removed recently (UUIDs are never reused,
+// so an entry may answer several events).
+func (r *recentlyRemoved) has(uuid string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.m[uuid]
+	return ok
 }
