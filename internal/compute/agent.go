@@ -37,6 +37,12 @@ type Agent struct {
 	// address of the console link once it listens.
 	grants      *consolelink.Grants
 	consoleAddr string
+	// deferred holds containers whose engine events came while an
+	// operation held them; the event loop syncs them once released.
+	deferred deferredSyncs
+	// removed holds containers this agent deleted and reported gone, so
+	// their engine events need no reconcile.
+	removed recentlyRemoved
 }
 
 // New returns an agent; Run starts it.
@@ -49,16 +55,19 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 		}
 		cfg.Host = h
 	}
-	return &Agent{
-		cfg:    cfg,
-		drv:    drv,
-		bus:    b,
-		cond:   rpc.ConductorClient{Bus: b},
-		log:    logger.With("component", "compute", "host", cfg.Host),
-		ready:  make(chan struct{}),
-		kick:   make(chan struct{}, 1),
-		grants: consolelink.NewGrants(nil),
-	}, nil
+	a := &Agent{
+		cfg:      cfg,
+		drv:      drv,
+		bus:      b,
+		cond:     rpc.ConductorClient{Bus: b},
+		log:      logger.With("component", "compute", "host", cfg.Host),
+		ready:    make(chan struct{}),
+		kick:     make(chan struct{}, 1),
+		deferred: deferredSyncs{wake: make(chan struct{}, 1)},
+		grants:   consolelink.NewGrants(nil),
+	}
+	a.locks.released = a.deferred.add
+	return a, nil
 }
 
 // Host returns the agent's host name.

@@ -18,16 +18,20 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 // action records the compute event of an operation and closes the action
-// when the operation ends.
+// when the operation ends. The start of the event is recorded while the
+// operation runs (it is not on the operation's critical path); the finish
+// is sent after it.
 func (a *Agent) action(ctx context.Context, c *model.Container, requestID, event string) func(error) {
 	if requestID == "" {
 		return func(error) {}
 	}
 	start := time.Now().UTC()
 	ev := model.Event{Event: "compute__do_container_" + event, StartTime: start}
-	if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: c.UUID, RequestID: requestID, Event: ev}); err != nil {
-		a.log.Warn("failed to record action event", "uuid", c.UUID, "err", err)
-	}
+	started := a.async(func() {
+		if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: c.UUID, RequestID: requestID, Event: ev}); err != nil {
+			a.log.Warn("failed to record action event", "uuid", c.UUID, "err", err)
+		}
+	})
 	return func(opErr error) {
 		ev.FinishTime = time.Now().UTC()
 		ev.Result = "Success"
@@ -37,10 +41,35 @@ func (a *Agent) action(ctx context.Context, c *model.Container, requestID, event
 			ev.Traceback = opErr.Error()
 			msg = opErr.Error()
 		}
+		started()
 		if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: c.UUID, RequestID: requestID, Event: ev, Finish: true, Message: msg}); err != nil {
 			a.log.Warn("failed to record action event", "uuid", c.UUID, "err", err)
 		}
 	}
+}
+
+// async runs f on its own goroutine and returns a function that waits for
+// it to end.
+func (a *Agent) async(f func()) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	return func() { <-done }
+}
+
+// updateWhile reports u to the conductor while engine runs, and returns
+// engine's error once both are done. The report of a step's start is not
+// on the critical path, and it is applied before whatever the caller
+// reports next (the conductor's ExpectTask checks rely on that order). An
+// agent killed in between leaves an earlier task state, which the
+// start-up reconcile resumes from the engine's state.
+func (a *Agent) updateWhile(ctx context.Context, u rpc.ContainerUpdate, engine func() error) error {
+	wait := a.async(func() { a.update(ctx, u) })
+	err := engine()
+	wait()
+	return err
 }
 
 func (a *Agent) update(ctx context.Context, u rpc.ContainerUpdate) {
@@ -96,14 +125,23 @@ func (a *Agent) opCreate(ctx context.Context, req rpc.ContainerRequest) (any, er
 // Errors are reported on the container; the returned error is for the
 // action record.
 func (a *Agent) create(ctx context.Context, c *model.Container, task string) error {
-	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(api.TaskImagePulling)})
-	if err := a.drv.EnsureImage(ctx, c.Image, c.ImagePullPolicy); err != nil {
+	tm := a.stepTimer(ctx, task, c.UUID)
+	err := a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(api.TaskImagePulling)}, func() error {
+		return a.drv.EnsureImage(ctx, c.Image, c.ImagePullPolicy)
+	})
+	tm.step(ctx, "engine ensure image, report image_pulling")
+	if err != nil {
 		err = fmt.Errorf("failed to get image %s: %w", c.Image, err)
 		a.fail(ctx, c, api.TaskImagePulling, err)
 		return err
 	}
-	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), ExpectTask: api.TaskImagePulling})
-	id, err := a.drv.Create(ctx, c)
+	var id string
+	err = a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), ExpectTask: api.TaskImagePulling}, func() error {
+		var err error
+		id, err = a.drv.Create(ctx, c)
+		return err
+	})
+	tm.step(ctx, "engine create, report "+task)
 	if err != nil {
 		err = fmt.Errorf("failed to create container: %w", err)
 		a.fail(ctx, c, task, err)
@@ -114,12 +152,15 @@ func (a *Agent) create(ctx context.Context, c *model.Container, task string) err
 		a.settle(ctx, c, task, nil)
 		return nil
 	}
-	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, ContainerID: ptr(id), Status: ptr(api.StatusCreated), TaskState: ptr(api.TaskContainerStarting), ExpectTask: task})
-	err = a.drv.Start(ctx, c)
+	err = a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, ContainerID: ptr(id), Status: ptr(api.StatusCreated), TaskState: ptr(api.TaskContainerStarting), ExpectTask: task}, func() error {
+		return a.drv.Start(ctx, c)
+	})
+	tm.step(ctx, "engine start, report container_starting")
 	if err != nil {
 		err = fmt.Errorf("failed to start container: %w", err)
 	}
 	a.settle(ctx, c, api.TaskContainerStarting, err)
+	tm.step(ctx, "settle")
 	return err
 }
 
@@ -192,6 +233,7 @@ func (a *Agent) remove(ctx context.Context, c *model.Container, force, stop bool
 		a.log.Warn("failed to report deleted container", "uuid", c.UUID, "err", err)
 		return err
 	}
+	a.removed.add(c.UUID, time.Now())
 	return nil
 }
 

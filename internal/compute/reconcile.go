@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/openzun/zun/api"
@@ -58,6 +60,8 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		a.log.Info("removing orphan engine container", "uuid", uuid, "id", st.ContainerID)
 		if err := a.drv.Delete(ctx, &model.Container{UUID: uuid, ContainerID: st.ContainerID}, true); err != nil {
 			a.log.Warn("failed to remove orphan", "uuid", uuid, "err", err)
+		} else {
+			a.removed.add(uuid, time.Now())
 		}
 		unlock()
 	}
@@ -171,9 +175,7 @@ func (a *Agent) followEvents(ctx context.Context) {
 			continue
 		}
 		backoff = time.Second
-		for ev := range ch {
-			a.onEvent(ctx, ev)
-		}
+		a.handleEvents(ctx, ch)
 		if ctx.Err() != nil {
 			return
 		}
@@ -185,18 +187,51 @@ func (a *Agent) followEvents(ctx context.Context) {
 	}
 }
 
-func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
-	if ev.UUID == "" {
-		return
+// handleEvents syncs the containers of the engine's events, and those
+// whose events were deferred, one at a time (so syncs reach the conductor
+// in the order of the inspects they carry), until ch closes.
+func (a *Agent) handleEvents(ctx context.Context, ch <-chan container.Event) {
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			if ev.UUID != "" {
+				a.syncFromEngine(ctx, ev.UUID, ev.Action)
+			}
+		case <-a.deferred.wake:
+			for _, uuid := range a.deferred.take() {
+				a.syncFromEngine(ctx, uuid, "deferred")
+			}
+		}
 	}
-	if ev.Action == "die" || ev.Action == "destroy" {
+}
+
+// syncFromEngine reports the engine's state of uuid to the conductor. While
+// an operation holds the container, the event is deferred instead: the
+// operation reports the state it leaves, and an inspect racing with the
+// engine's start or stop would only wait for the container's lock in the
+// engine and send a sync the conductor refuses (the task owns the state).
+// The container is synced once the operation lets go, in case the state
+// changed after the operation's last inspect.
+func (a *Agent) syncFromEngine(ctx context.Context, uuid, action string) {
+	if action == "die" || action == "destroy" {
 		// Pending sessions of a stopped container are void; open ones end
 		// with the engine's stream.
-		a.grants.Revoke(ev.UUID)
+		a.grants.Revoke(uuid)
 	}
-	c := &model.Container{UUID: ev.UUID}
+	if a.locks.markIfHeld(uuid) {
+		return
+	}
+	c := &model.Container{UUID: uuid}
+	tm := a.stepTimer(ctx, "event "+action, uuid)
 	st, err := a.drv.Inspect(ctx, c)
+	tm.step(ctx, "engine inspect")
 	if err != nil {
+		if a.removed.has(uuid) {
+			return // deleted by this agent, record gone: nothing to settle
+		}
 		// Destroyed (auto_remove, or removed behind our back): reconcile
 		// now, which applies the missing-container rules to the record.
 		select {
@@ -205,5 +240,67 @@ func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
 		}
 		return
 	}
-	a.sync(ctx, ev.UUID, st)
+	a.sync(ctx, uuid, st)
+	tm.step(ctx, "sync")
+}
+
+// deferredSyncs is the set of containers to sync once released.
+type deferredSyncs struct {
+	mu    sync.Mutex
+	uuids []string
+	wake  chan struct{}
+}
+
+func (d *deferredSyncs) add(uuid string) {
+	d.mu.Lock()
+	if !slices.Contains(d.uuids, uuid) {
+		d.uuids = append(d.uuids, uuid)
+	}
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *deferredSyncs) take() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := d.uuids
+	d.uuids = nil
+	return out
+}
+
+// recentlyRemovedTTL is how long a removal is remembered: longer than its
+// engine events take to arrive.
+const recentlyRemovedTTL = time.Minute
+
+// recentlyRemoved is a set of container UUIDs with the time they were
+// added; entries older than recentlyRemovedTTL are dropped.
+type recentlyRemoved struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+func (r *recentlyRemoved) add(uuid string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]time.Time{}
+	}
+	for k, t := range r.m {
+		if now.Sub(t) > recentlyRemovedTTL {
+			delete(r.m, k)
+		}
+	}
+	r.m[uuid] = now
+}
+
+// has reports whether uuid was removed recently (UUIDs are never reused,
+// so an entry may answer several events).
+func (r *recentlyRemoved) has(uuid string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.m[uuid]
+	return ok
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/openzun/zun/api"
@@ -165,6 +166,7 @@ func (c *Conductor) containerSync(ctx context.Context, s rpc.ContainerSync) (any
 		if ct.TaskState != "" || ct.Status == api.StatusDeleting {
 			return errStale
 		}
+		before := syncedFields(ct)
 		ct.Status, ct.StatusDetail = s.State.Status, s.State.Detail
 		if s.State.Reason != "" || ct.Status != api.StatusError {
 			ct.StatusReason = s.State.Reason
@@ -178,12 +180,36 @@ func (c *Conductor) containerSync(ctx context.Context, s rpc.ContainerSync) (any
 		if !s.State.StartedAt.IsZero() {
 			ct.StartedAt = s.State.StartedAt
 		}
+		if syncedFields(ct).equal(before) {
+			// Most syncs confirm what the record says (an engine event
+			// after the operation that caused it settled): no write.
+			return errNoChange
+		}
 		return nil
 	})
-	if errors.Is(err, errStale) || errors.Is(err, errdefs.ErrNotFound) {
+	if errors.Is(err, errStale) || errors.Is(err, errNoChange) || errors.Is(err, errdefs.ErrNotFound) {
 		return nil, nil
 	}
 	return nil, err
+}
+
+// errNoChange aborts a sync that would write the record unchanged.
+var errNoChange = errors.New("no change")
+
+// synced is what a sync may change in a container record.
+type synced struct {
+	status, detail, reason, containerID string
+	ports                               []int
+	startedAt                           time.Time
+}
+
+func syncedFields(ct *model.Container) synced {
+	return synced{ct.Status, ct.StatusDetail, ct.StatusReason, ct.ContainerID, slices.Clone(ct.Ports), ct.StartedAt}
+}
+
+func (a synced) equal(b synced) bool {
+	return a.status == b.status && a.detail == b.detail && a.reason == b.reason &&
+		a.containerID == b.containerID && slices.Equal(a.ports, b.ports) && a.startedAt.Equal(b.startedAt)
 }
 
 func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any, error) {

@@ -20,7 +20,9 @@ func Main(name string, args []string, run func(context.Context, config.Config, *
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
-	log := NewLogger(os.Stderr, cfg.LogLevel)
+	sink := newLogSink(os.Stderr)
+	defer sink.Flush()
+	log := NewLogger(sink, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log); err != nil {

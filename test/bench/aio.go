@@ -29,6 +29,26 @@ type aio struct {
 	host string // compute host name (zun.host label of its containers)
 	proc *proc
 	stop func() // stops it, removes leftover containers and its dir
+	// events follows the engine's events of its containers (docker
+	// driver phases only).
+	events *eventLog
+}
+
+// startProc starts a service binary logging to logPath; with -keep-logs
+// the log is copied there, as NAME-TAG.log, when the driver exits.
+func (b *bench) startProc(name, logPath, tag string, args ...string) (*proc, error) {
+	p, err := startProc(b.p.bin, name, logPath, args...)
+	if err != nil || b.p.keepLogs == "" {
+		return p, err
+	}
+	b.clean.add("keep log of "+name, func(context.Context) error {
+		data, err := os.ReadFile(logPath)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(b.p.keepLogs, name+"-"+tag+".log"), data, 0o644)
+	})
+	return p, nil
 }
 
 // tempDir makes a directory removed at exit.
@@ -53,8 +73,8 @@ func (b *bench) startAIO(ctx context.Context, name string, withCompute bool, ext
 		return nil, err
 	}
 	host := "bench-" + b.runID + "-" + name
-	args := append([]string{"--all-in-one", "--data-dir", filepath.Join(dir, "data"), "--listen", addr, "--host", host}, extra...)
-	p, err := startProc(b.p.bin, "zun-api", filepath.Join(dir, "zun-api.log"), args...)
+	args := append([]string{"--all-in-one", "--data-dir", filepath.Join(dir, "data"), "--listen", addr, "--host", host, "--log-level", b.p.logLevel}, extra...)
+	p, err := b.startProc("zun-api", filepath.Join(dir, "zun-api.log"), name, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -6,16 +6,38 @@ import (
 	"time"
 )
 
+// slowPoll is the poll period of a gated API waiter before the engine's
+// start event: until the engine has started the container, the API cannot
+// show it Running, so faster polling there measures nothing and only takes
+// CPU from the engine (the floor's client sleeps in its start call).
+const slowPoll = 50 * time.Millisecond
+
+// apiSteps splits one API path's runs at the engine's events.
+type apiSteps struct {
+	Total, Post, ToCreate, CreateToStart, StartToRunning []time.Duration
+}
+
+func (s *apiSteps) add(t apiTiming, ev *eventLog, uuid string) {
+	s.Total = append(s.Total, t.total)
+	s.Post = append(s.Post, t.post)
+	if c, st, ok := ev.times(uuid); ok {
+		s.ToCreate = append(s.ToCreate, c.Sub(t.start))
+		s.CreateToStart = append(s.CreateToStart, st.Sub(c))
+		s.StartToRunning = append(s.StartToRunning, t.start.Add(t.total).Sub(st))
+	}
+}
+
 // latencyResult is phase 1: create-to-running one at a time.
 type latencyResult struct {
-	API, Raw []time.Duration
-	// Where the time goes, per run: on the API path, the POST round trip,
-	// POST start to the engine's create event, create event to start
-	// event, and start event to GET showing Running; on the floor, the
-	// create call and the start call plus the inspect wait.
-	APIPost, APIToCreate, APICreateToStart, APIStartToRunning []time.Duration
-	RawCreate, RawStart                                       []time.Duration
-	Err                                                       error
+	// API is the API path with gated polling (the target): GET every
+	// slowPoll until the engine's start event, then every pollInterval.
+	// APIConst polls every pollInterval from the POST on (diagnostic: it
+	// shows what the polling costs).
+	API, APIConst       apiSteps
+	Gated, Const        pollPlan
+	Raw                 []time.Duration
+	RawCreate, RawStart []time.Duration
+	Err                 error
 }
 
 // apiTiming is one API create-to-running run.
@@ -25,8 +47,8 @@ type apiTiming struct {
 }
 
 // apiCreateToRunning times POST ?run=true until GET shows Running with no
-// task, polling every poll.
-func (b *bench) apiCreateToRunning(ctx context.Context, a *aio, name string, poll time.Duration) (apiTiming, string, error) {
+// task, polling as plan says.
+func (b *bench) apiCreateToRunning(ctx context.Context, a *aio, name string, plan pollPlan) (apiTiming, string, error) {
 	body := createReq{Name: name, Image: image, Command: command, CPU: benchCPU, Memory: fmt.Sprint(benchMiB)}
 	t := apiTiming{start: time.Now()}
 	uuid, err := a.create(ctx, body, true)
@@ -34,12 +56,23 @@ func (b *bench) apiCreateToRunning(ctx context.Context, a *aio, name string, pol
 		return t, "", err
 	}
 	t.post = time.Since(t.start)
-	if err := a.waitStatus(ctx, uuid, "Running", poll, 2*time.Minute); err != nil {
+	if plan.gated {
+		plan.gate = a.events.started(uuid)
+	}
+	if err := a.waitStatus(ctx, uuid, "Running", plan, 2*time.Minute); err != nil {
 		return t, uuid, err
 	}
 	t.total = time.Since(t.start)
 	return t, uuid, nil
 }
+
+// gatedPlan polls slowly until the engine's start event, then every
+// pollInterval; constPlan polls every pollInterval throughout.
+func (b *bench) gatedPlan() pollPlan {
+	return pollPlan{fast: b.p.pollInterval, slow: max(slowPoll, b.p.pollInterval), gated: true}
+}
+
+func (b *bench) constPlan() pollPlan { return every(b.p.pollInterval) }
 
 // rawCreateToRunning times create+start on the engine until inspect says
 // running.
@@ -49,31 +82,28 @@ func (b *bench) rawCreateToRunning(ctx context.Context, name string) (rawTiming,
 	return b.engine.createStart(ctx, name, b.p.pollInterval)
 }
 
-// phaseLatency runs one warm-up pair, then b.p.runs pairs, alternating which
-// path goes first. Each container is deleted (untimed) before the next run.
+// phaseLatency runs one warm-up round, then b.p.runs rounds of the three
+// paths (API gated, API constant polling, floor), rotating which goes
+// first. Each container is deleted (untimed) before the next run.
 func (b *bench) phaseLatency(ctx context.Context, a *aio) latencyResult {
-	var res latencyResult
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ev := b.engine.watchHost(wctx, a.host)
+	res := latencyResult{Gated: b.gatedPlan(), Const: b.constPlan()}
+	const paths = 3
 	for i := -1; i < b.p.runs; i++ {
-		apiFirst := i%2 == 0
-		for k := range 2 {
+		for k := range paths {
 			var err error
-			if (k == 0) == apiFirst {
+			switch path := (k + i + 1) % paths; path {
+			case 0, 1:
+				plan, steps := res.Gated, &res.API
+				if path == 1 {
+					plan, steps = res.Const, &res.APIConst
+				}
 				var t apiTiming
 				var uuid string
-				t, uuid, err = b.oneAPI(ctx, a, fmt.Sprintf("bench-lat-%d", i+1))
+				t, uuid, err = b.oneAPI(ctx, a, fmt.Sprintf("bench-lat-%d-%d", i+1, path), plan)
 				if err == nil && i >= 0 {
-					res.API = append(res.API, t.total)
-					res.APIPost = append(res.APIPost, t.post)
-					if c, s, ok := ev.times(uuid); ok {
-						res.APIToCreate = append(res.APIToCreate, c.Sub(t.start))
-						res.APICreateToStart = append(res.APICreateToStart, s.Sub(c))
-						res.APIStartToRunning = append(res.APIStartToRunning, t.start.Add(t.total).Sub(s))
-					}
+					steps.add(t, a.events, uuid)
 				}
-			} else {
+			default:
 				var t rawTiming
 				t, err = b.oneRaw(ctx, fmt.Sprintf("bench-%s-lat-%d", b.runID, i+1))
 				if err == nil && i >= 0 {
@@ -94,8 +124,8 @@ func (b *bench) phaseLatency(ctx context.Context, a *aio) latencyResult {
 	return res
 }
 
-func (b *bench) oneAPI(ctx context.Context, a *aio, name string) (apiTiming, string, error) {
-	t, uuid, err := b.apiCreateToRunning(ctx, a, name, b.p.pollInterval)
+func (b *bench) oneAPI(ctx context.Context, a *aio, name string, plan pollPlan) (apiTiming, string, error) {
+	t, uuid, err := b.apiCreateToRunning(ctx, a, name, plan)
 	if uuid != "" {
 		if rerr := a.remove(ctx, uuid, time.Minute); rerr != nil && err == nil {
 			err = rerr

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -34,7 +36,15 @@ type params struct {
 	computeIdle  time.Duration // phase 4 idle time of zun-compute
 	quick        bool
 	pollInterval time.Duration // GET/inspect poll period of timed waits
+	phases       map[string]bool
+	logLevel     string // --log-level of the all-in-ones
+	keepLogs     string // directory the service logs are copied to
 }
+
+// phaseNames are the values of -phases.
+var phaseNames = []string{"latency", "parallel", "many", "scale", "compute"}
+
+func (p params) on(phase string) bool { return p.phases[phase] }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -43,6 +53,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	runs := fs.Int("runs", 30, "measured create-to-running runs of each path (phase 1)")
 	quick := fs.Bool("quick", false, "smoke test: fewer runs and containers, shorter windows")
 	out := fs.String("out", "", "also write the markdown report to this file")
+	poll := fs.Duration("poll", 5*time.Millisecond, "poll period of the timed waits of both paths (GET on the API path, inspect on the floor)")
+	phases := fs.String("phases", "all", "comma-separated phases to run: "+strings.Join(phaseNames, ",")+" (all: every one)")
+	logLevel := fs.String("log-level", "info", "--log-level of the started services (debug adds the agent's step timings)")
+	keepLogs := fs.String("keep-logs", "", "copy the started services' logs to this directory before removing them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,7 +64,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runs: *runs, parallel: 20, rounds: 3, scaleN: 10000, createPool: 16,
 		hammerG: 32, hammerWarm: time.Second, hammerDur: 10 * time.Second,
 		memN: 100, memSettle: 5 * time.Second, computeIdle: 10 * time.Second,
-		quick: *quick, pollInterval: 5 * time.Millisecond,
+		quick: *quick, pollInterval: *poll,
+		logLevel: *logLevel, keepLogs: *keepLogs, phases: map[string]bool{},
+	}
+	for _, ph := range strings.Split(*phases, ",") {
+		switch {
+		case ph == "all":
+			for _, n := range phaseNames {
+				p.phases[n] = true
+			}
+		case slices.Contains(phaseNames, ph):
+			p.phases[ph] = true
+		default:
+			fmt.Fprintf(stderr, "bench: unknown phase %q (want %s or all)\n", ph, strings.Join(phaseNames, ","))
+			return 2
+		}
 	}
 	if p.quick {
 		p.runs = min(p.runs, 5)

@@ -36,7 +36,7 @@ func (b *bench) phaseMany(ctx context.Context, a *aio) memResult {
 			return err
 		}
 		uuids[i] = uuid
-		return a.waitStatus(ctx, uuid, "Running", 50*time.Millisecond, 3*time.Minute)
+		return a.waitStatus(ctx, uuid, "Running", every(50*time.Millisecond), 3*time.Minute)
 	})
 	res := memResult{What: what, Target: 80_000_000}
 	if err == nil {
@@ -78,8 +78,8 @@ func (b *bench) phaseCompute(ctx context.Context) (memResult, memResult) {
 		return fail(err)
 	}
 	const host = "bench-compute"
-	p, err := startProc(b.p.bin, "zun-compute", filepath.Join(dir, "zun-compute.log"),
-		"--nats-url", "nats://"+natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
+	p, err := b.startProc("zun-compute", filepath.Join(dir, "zun-compute.log"), "alone",
+		"--log-level", b.p.logLevel, "--nats-url", "nats://"+natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
 		"--host", host, "--data-dir", filepath.Join(dir, "data"))
 	if err != nil {
 		return fail(err)

@@ -16,14 +16,14 @@ type parallelRound struct {
 // parallelResult is phase 2: N parallel creates until all running.
 type parallelResult struct {
 	N      int
-	Poll   time.Duration // GET poll period of each API waiter
+	Poll   pollPlan // how each API waiter polls GET
 	Rounds []parallelRound
 	Err    error
 }
 
 // phaseParallel runs b.p.rounds bursts of b.p.parallel creates on each path,
 // alternating which goes first; everything is deleted between bursts.
-func (b *bench) phaseParallel(ctx context.Context, a *aio, rounds int, poll time.Duration) parallelResult {
+func (b *bench) phaseParallel(ctx context.Context, a *aio, rounds int, poll pollPlan) parallelResult {
 	res := parallelResult{N: b.p.parallel, Poll: poll}
 	for r := range rounds {
 		var round parallelRound
@@ -40,7 +40,7 @@ func (b *bench) phaseParallel(ctx context.Context, a *aio, rounds int, poll time
 			}
 		}
 		res.Rounds = append(res.Rounds, round)
-		b.log.Info("phase 2 round", "round", r+1, "poll", poll, "api", round.API, "raw", round.Raw)
+		b.log.Info("phase 2 round", "round", r+1, "poll", poll.String(), "api", round.API, "raw", round.Raw)
 	}
 	return res
 }
@@ -76,7 +76,7 @@ func summarizeErrs(errs []error) error {
 	return first
 }
 
-func (b *bench) burstAPI(ctx context.Context, a *aio, round int, poll time.Duration) (time.Duration, error) {
+func (b *bench) burstAPI(ctx context.Context, a *aio, round int, poll pollPlan) (time.Duration, error) {
 	uuids := make([]string, b.p.parallel)
 	start := time.Now()
 	err := parallelDo(b.p.parallel, func(i int) error {

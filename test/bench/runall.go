@@ -18,7 +18,7 @@ type report struct {
 	idle                  memResult
 	latency               *latencyResult
 	parallel              *parallelResult
-	parDiag               *parallelResult // slower polling, to show the polling's cost
+	parDiag               []*parallelResult // other polling, to show the polling's cost
 	loadBefore, loadAfter string
 	many                  *memResult
 	scale                 *scaleResult
@@ -72,19 +72,25 @@ func (b *bench) runAll(ctx context.Context) *report {
 	rep.machine = machine(e)
 	b.log.Info("machine", "desc", rep.machine)
 
-	b.dockerPhases(ctx, rep)
+	if b.p.on("latency") || b.p.on("parallel") || b.p.on("many") {
+		b.dockerPhases(ctx, rep)
+	}
 	if ctx.Err() != nil {
 		return rep
 	}
-	b.log.Info("phase 3: GET with many containers in the store (fake driver)", "n", b.p.scaleN)
-	s := b.phaseScale(ctx)
-	rep.scale = &s
+	if b.p.on("scale") {
+		b.log.Info("phase 3: GET with many containers in the store (fake driver)", "n", b.p.scaleN)
+		s := b.phaseScale(ctx)
+		rep.scale = &s
+	}
 	if ctx.Err() != nil {
 		return rep
 	}
-	b.log.Info("phase 4: idle zun-compute alone")
-	c, api := b.phaseCompute(ctx)
-	rep.compute, rep.apiOnly = &c, &api
+	if b.p.on("compute") {
+		b.log.Info("phase 4: idle zun-compute alone")
+		c, api := b.phaseCompute(ctx)
+		rep.compute, rep.apiOnly = &c, &api
+	}
 	return rep
 }
 
@@ -95,32 +101,28 @@ func (b *bench) dockerPhases(ctx context.Context, rep *report) {
 		return
 	}
 	defer a.stop()
+	ectx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a.events = b.engine.watchHost(ectx, a.host)
 	b.log.Info("phase 4: idle all-in-one memory", "settle", b.p.memSettle)
 	time.Sleep(b.p.memSettle)
 	rep.idle = readMem("all-in-one (docker driver), idle", a.proc, 0)
 
-	b.log.Info("phase 1: create-to-running, one at a time", "runs", b.p.runs)
-	l := b.phaseLatency(ctx, a)
-	rep.latency = &l
-	if l.Err != nil && ctx.Err() == nil {
-		b.log.Error("phase 1 failed", "err", l.Err, "log", a.proc.logTail(20))
+	if b.p.on("latency") {
+		b.log.Info("phase 1: create-to-running, one at a time", "runs", b.p.runs)
+		l := b.phaseLatency(ctx, a)
+		rep.latency = &l
+		if l.Err != nil && ctx.Err() == nil {
+			b.log.Error("phase 1 failed", "err", l.Err, "log", a.proc.logTail(20))
+		}
 	}
 	if ctx.Err() != nil {
 		return
 	}
-	b.log.Info("phase 2: parallel creates", "n", b.p.parallel, "rounds", b.p.rounds)
-	p := b.phaseParallel(ctx, a, b.p.rounds, b.p.pollInterval)
-	rep.parallel = &p
-	if p.Err != nil && ctx.Err() == nil {
-		b.log.Error("phase 2 failed", "err", p.Err, "log", a.proc.logTail(20))
+	if b.p.on("parallel") {
+		b.parallelPhases(ctx, a, rep)
 	}
-	if ctx.Err() != nil {
-		return
-	}
-	b.log.Info("phase 2 diagnostic: API waiters polling every 50 ms")
-	d := b.phaseParallel(ctx, a, 1, 50*time.Millisecond)
-	rep.parDiag = &d
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || !b.p.on("many") {
 		return
 	}
 	b.log.Info("phase 4: all-in-one with running containers", "n", b.p.memN)
@@ -128,6 +130,23 @@ func (b *bench) dockerPhases(ctx context.Context, rep *report) {
 	rep.many = &m
 	if m.Err != nil && ctx.Err() == nil {
 		b.log.Error("phase 4 (many) failed", "err", m.Err, "log", a.proc.logTail(20))
+	}
+}
+
+func (b *bench) parallelPhases(ctx context.Context, a *aio, rep *report) {
+	b.log.Info("phase 2: parallel creates", "n", b.p.parallel, "rounds", b.p.rounds)
+	p := b.phaseParallel(ctx, a, b.p.rounds, b.gatedPlan())
+	rep.parallel = &p
+	if p.Err != nil && ctx.Err() == nil {
+		b.log.Error("phase 2 failed", "err", p.Err, "log", a.proc.logTail(20))
+	}
+	for _, plan := range []pollPlan{b.constPlan(), every(slowPoll)} {
+		if ctx.Err() != nil {
+			return
+		}
+		b.log.Info("phase 2 diagnostic round", "poll", plan.String())
+		d := b.phaseParallel(ctx, a, 1, plan)
+		rep.parDiag = append(rep.parDiag, &d)
 	}
 }
 

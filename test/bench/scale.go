@@ -58,7 +58,7 @@ func (b *bench) phaseScale(ctx context.Context) scaleResult {
 			return err
 		}
 		uuids[i] = uuid
-		return a.waitStatus(ctx, uuid, "Created", 10*time.Millisecond, 2*time.Minute)
+		return a.waitStatus(ctx, uuid, "Created", every(10*time.Millisecond), 2*time.Minute)
 	})
 	close(progress)
 	done.Wait()

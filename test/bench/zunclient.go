@@ -137,13 +137,32 @@ func (z *zclient) create(ctx context.Context, body createReq, run bool) (string,
 	return c.UUID, nil
 }
 
-// waitStatus polls GET every interval until the container has status and
-// no task; status Error fails at once.
-func (z *zclient) waitStatus(ctx context.Context, uuid, status string, interval, timeout time.Duration) error {
+// pollPlan is how a waiter polls GET: every fast; if gated, every slow
+// until gate is closed (the engine's start event of the container).
+type pollPlan struct {
+	fast, slow time.Duration
+	gated      bool
+	gate       <-chan struct{}
+}
+
+func every(d time.Duration) pollPlan { return pollPlan{fast: d} }
+
+func (p pollPlan) String() string {
+	if !p.gated {
+		return "every " + p.fast.String()
+	}
+	return fmt.Sprintf("every %s until the engine's start event, then every %s", p.slow, p.fast)
+}
+
+// waitStatus polls GET until the container has status and no task;
+// status Error fails at once.
+func (z *zclient) waitStatus(ctx context.Context, uuid, status string, plan pollPlan, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	var gate <-chan struct{}
+	if plan.gated {
+		gate = plan.gate
+	}
 	for {
 		var c ctr
 		if _, err := z.do(ctx, http.MethodGet, "/v1/containers/"+uuid, nil, &c); err != nil {
@@ -159,9 +178,23 @@ func (z *zclient) waitStatus(ctx context.Context, uuid, status string, interval,
 			}
 			return fmt.Errorf("container %s went to Error: %s", uuid, reason)
 		}
+		wait := plan.fast
+		if gate != nil {
+			select {
+			case <-gate:
+				gate = nil
+			default:
+				wait = plan.slow
+			}
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return fmt.Errorf("container %s: status %s, want %s: %w", uuid, c.Status, status, ctx.Err())
+		case <-gate: // started: poll now, then every fast
+			t.Stop()
+			gate = nil
 		case <-t.C:
 		}
 	}

@@ -16,7 +16,10 @@ import (
 // containers implements store.Containers. The indexed columns are copies of
 // model fields for filtering and sorting; the data column holds the whole
 // record as JSON. The id and host columns win over the JSON on read.
-type containers struct{ s *Store }
+type containers struct {
+	s     *Store
+	cache decodeCache // of Get
+}
 
 var _ store.Containers = (*containers)(nil)
 
@@ -48,6 +51,24 @@ func scanContainer(sc scanner) (*model.Container, error) {
 	c := new(model.Container)
 	if err := json.Unmarshal([]byte(data), c); err != nil {
 		return nil, fmt.Errorf("failed to decode container %d: %w", id, err)
+	}
+	c.ID, c.Host = id, host
+	return c, nil
+}
+
+// scanCached is scanContainer for a row of container uuid, decoding the
+// record through the cache.
+func (cs *containers) scanCached(sc scanner, uuid string) (*model.Container, error) {
+	var (
+		id         int64
+		host, data string
+	)
+	if err := sc.Scan(&id, &host, &data); err != nil {
+		return nil, err
+	}
+	c, err := cs.cache.decode(uuid, data)
+	if err != nil {
+		return nil, err
 	}
 	c.ID, c.Host = id, host
 	return c, nil
@@ -119,7 +140,7 @@ func (cs *containers) Get(ctx context.Context, uuidOrName string) (*model.Contai
 		return nil, fmt.Errorf("container with empty name: %w", errdefs.ErrNotFound)
 	}
 	r := cs.s.read
-	c, err := scanContainer(r.queryRow(ctx, containerSelect+" WHERE uuid = ?"+cond, append([]any{uuidOrName}, args...)...))
+	c, err := cs.scanCached(r.queryRow(ctx, containerSelect+" WHERE uuid = ?"+cond, append([]any{uuidOrName}, args...)...), uuidOrName)
 	if err == nil {
 		return c, nil
 	}
@@ -207,6 +228,7 @@ func (cs *containers) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	defer cs.cache.forget(id)
 	return cs.s.write.inTx(ctx, func(t *tx) error {
 		res, err := t.exec(ctx, "DELETE FROM containers WHERE uuid = ?"+cond, append([]any{id}, args...)...)
 		if err != nil {

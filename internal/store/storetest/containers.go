@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -228,4 +229,39 @@ func testContainerTimestamps(t *testing.T, s store.Store) {
 	if !got.CreatedAt.Equal(c.CreatedAt) || !microsecond(got.CreatedAt) {
 		t.Fatalf("CreatedAt = %v, want %v", got.CreatedAt, c.CreatedAt)
 	}
+}
+
+// testContainerGetCopies reads one record many times, as GET polling does:
+// each read is the record as stored, whatever a caller did to an earlier
+// read, and reads after a write see the write.
+func testContainerGetCopies(t *testing.T, s store.Store) {
+	ctx := asProject(projectA)
+	cs := s.Containers()
+	c := mustCreate(t, s, ctx, newContainer(projectA, "polled"))
+	first, err := cs.Get(ctx, c.UUID)
+	noErr(t, err, "Get")
+	first.Status, first.Labels["app"], first.Command[0], first.Ports[0] = "Mangled", "mangled", "mangled", 1
+	first.Environment["B"] = "2"
+	for i := range 3 {
+		got, err := cs.Get(ctx, c.UUID)
+		noErr(t, err, "Get again")
+		sameJSON(t, got, c, "Get after changing an earlier read")
+		if i == 0 {
+			got.Labels["app"] = "mangled too"
+		}
+	}
+	for i := range 3 {
+		up, err := cs.Update(ctx, c.UUID, func(c *model.Container) error {
+			c.Status = fmt.Sprintf("Status%d", i)
+			c.Labels["step"] = fmt.Sprint(i)
+			return nil
+		})
+		noErr(t, err, "Update")
+		got, err := cs.Get(ctx, c.UUID)
+		noErr(t, err, "Get after Update")
+		sameJSON(t, got, up, "Get after Update")
+	}
+	noErr(t, cs.Delete(ctx, c.UUID), "Delete")
+	_, err = cs.Get(ctx, c.UUID)
+	wantErr(t, err, errdefs.ErrNotFound, "Get deleted")
 }

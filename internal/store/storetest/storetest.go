@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Containers/Paging", testContainerPaging},
 		{"Containers/Filters", testContainerFilters},
 		{"Containers/Timestamps", testContainerTimestamps},
+		{"Containers/GetCopies", testContainerGetCopies},
 		{"Hosts/CRUD", testHostCRUD},
 		{"Hosts/Paging", testHostPaging},
 		{"Hosts/ClaimConcurrent", testClaimConcurrent},
