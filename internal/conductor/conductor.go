@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/openzun/zun/api"
@@ -50,6 +51,7 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodHostContainers:  decode(c.hostContainers),
 		rpc.MethodActionEvent:     decode(c.actionEvent),
 	}
+	maps.Copy(methods, c.capsuleMethods())
 	var subs []bus.Subscription
 	for m, h := range methods {
 		s, err := b.Handle(bus.ConductorSubject(m), "conductor", h)

@@ -13,6 +13,7 @@ func Defaults() map[string]Check {
 		"container:remove_security_group", "container:network_attach", "container:network_detach",
 		"container:network_list", "container:rebuild", "container:resize_container", "container:actions",
 		"availability_zones:get_all",
+		"capsule:create", "capsule:delete", "capsule:get", "capsule:get_all",
 	}
 	for _, n := range owner {
 		r[n] = AdminOrOwner
@@ -27,6 +28,8 @@ func Defaults() map[string]Check {
 		"host:get_all", "host:get",
 		"zun-service:get_all", "zun-service:delete", "zun-service:enable",
 		"zun-service:disable", "zun-service:force_down",
+		"capsule:delete_all_projects", "capsule:get_one_all_projects",
+		"capsule:get_all_all_projects", "capsule:get:host",
 	}
 	for _, n := range admin {
 		r[n] = AdminAPI

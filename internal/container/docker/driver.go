@@ -36,6 +36,10 @@ type Config struct {
 	// several agents (or tests) sharing one engine never touch each
 	// other's containers.
 	ZunHost string `json:"zun_host" yaml:"zun_host"`
+	// PauseBinary is the zun-pause executable the capsule sandbox image is
+	// built from when the engine lacks it (default: zun-pause next to the
+	// running executable).
+	PauseBinary string `json:"pause_binary" yaml:"pause_binary"`
 }
 
 func (c *Config) setDefaults() {
