@@ -321,5 +321,3 @@ func (s *Server) legacyCapsuleView(q *request, c *model.Capsule) api.LegacyCapsu
 		VolumesInfo: map[string]any{}, ContainersUUIDs: []string{}, InitContainersUUIDs: []string{},
 	}
 }
-
-
