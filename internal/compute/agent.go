@@ -32,6 +32,7 @@ type Agent struct {
 	ready chan struct{}
 	// kick asks for a reconcile soon (an engine container vanished).
 	kick chan struct{}
+	caps capsuleState
 }
 
 // New returns an agent; Run starts it.
@@ -200,6 +201,10 @@ func (a *Agent) serve() error {
 			return fmt.Errorf("failed to serve %s: %w", method, err)
 		}
 		a.subs = append(a.subs, sub)
+	}
+	if err := a.serveCapsules(); err != nil {
+		a.unsubscribe()
+		return err
 	}
 	return nil
 }

@@ -27,7 +27,13 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		return fmt.Errorf("failed to list engine containers: %w", err)
 	}
 	engine := make(map[string]container.State, len(states))
+	var capsuleStates []container.State
 	for _, s := range states {
+		if s.Capsule != "" {
+			// Sandboxes and members belong to capsules, reconciled below.
+			capsuleStates = append(capsuleStates, s)
+			continue
+		}
 		engine[s.UUID] = s
 	}
 	known := make(map[string]bool, len(records))
@@ -61,6 +67,7 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		}
 		unlock()
 	}
+	a.reconcileCapsules(ctx, startup, capsuleStates)
 	return nil
 }
 
@@ -198,6 +205,10 @@ func (a *Agent) onEvent(ctx context.Context, ev container.Event) {
 		case a.kick <- struct{}{}:
 		default:
 		}
+		return
+	}
+	if st.Capsule != "" {
+		a.capsuleEvent(ctx, st.Capsule)
 		return
 	}
 	a.sync(ctx, ev.UUID, st)
