@@ -254,7 +254,7 @@ func checkCapsuleWide(c *model.Capsule) error {
 	for i, m := range c.Members() {
 		if m.Name != "" {
 			if names[m.Name] {
-				return invalid("template.spec.containers", "Duplicate container name %q: names must be unique within a capsule.", m.Name)
+				return invalid(memberPath(c, i)+".name", "Duplicate container name %q: names must be unique within a capsule.", m.Name)
 			}
 			names[m.Name] = true
 		}
@@ -267,14 +267,14 @@ func checkCapsuleWide(c *model.Capsule) error {
 		for _, p := range m.CapsulePorts {
 			k := fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
 			if ports[k] {
-				return invalid(fmt.Sprintf("template.spec.containers[%d].ports", i-len(c.InitContainers)),
+				return invalid(memberPath(c, i)+".ports",
 					"Port %s is declared twice: the containers of a capsule share one network namespace.", k)
 			}
 			ports[k] = true
 			if p.HostPort != 0 {
 				hk := fmt.Sprintf("%d/%s", p.HostPort, p.Protocol)
 				if hostPorts[hk] {
-					return invalid(fmt.Sprintf("template.spec.containers[%d].ports", i-len(c.InitContainers)), "hostPort %s is used twice.", hk)
+					return invalid(memberPath(c, i)+".ports", "hostPort %s is used twice.", hk)
 				}
 				hostPorts[hk] = true
 			}
@@ -286,6 +286,14 @@ func checkCapsuleWide(c *model.Capsule) error {
 		return invalid("template.spec", "The capsule asks for %g cpu in all.", c.CPU)
 	}
 	return nil
+}
+
+// memberPath is the template path of the i-th of c.Members().
+func memberPath(c *model.Capsule, i int) string {
+	if i < len(c.InitContainers) {
+		return fmt.Sprintf("template.spec.initContainers[%d]", i)
+	}
+	return fmt.Sprintf("template.spec.containers[%d]", i-len(c.InitContainers))
 }
 
 func parseVolumes(raw json.RawMessage) ([]model.CapsuleVolume, error) {

@@ -330,19 +330,19 @@ func (a *Agent) teardown(ctx context.Context, capsuleUUID string, members []*mod
 	if err != nil {
 		return err
 	}
-	gone := map[string]bool{}
 	for _, m := range members {
-		if err := a.drv.Delete(ctx, &model.Container{UUID: m.UUID}, true); err != nil {
+		if err := a.drv.Delete(ctx, &model.Container{UUID: m.UUID, ContainerID: m.ContainerID}, true); err != nil {
 			return err
 		}
-		gone[m.UUID] = true
 	}
+	// Also what the record does not name (a member created by a start the
+	// record never heard of, or a container of an orphan).
 	states, err := a.drv.List(ctx)
 	if err != nil {
 		return err
 	}
 	for _, s := range states {
-		if s.Capsule == capsuleUUID && s.UUID != capsuleUUID && !gone[s.UUID] {
+		if s.Capsule == capsuleUUID && s.UUID != capsuleUUID {
 			if err := a.drv.Delete(ctx, &model.Container{UUID: s.UUID, ContainerID: s.ContainerID}, true); err != nil {
 				return err
 			}

@@ -101,7 +101,7 @@ func (a *Agent) removeOrphanCapsule(ctx context.Context, uuid string, states []c
 	members := make([]*model.Member, 0, len(states))
 	for _, s := range states {
 		if s.UUID != uuid {
-			members = append(members, &model.Member{Container: model.Container{UUID: s.UUID}})
+			members = append(members, &model.Member{Container: model.Container{UUID: s.UUID, ContainerID: s.ContainerID}})
 		}
 	}
 	if err := a.teardown(ctx, uuid, members); err != nil && !errors.Is(err, context.Canceled) {
