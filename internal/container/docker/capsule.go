@@ -51,7 +51,7 @@ func (d *Driver) pauseBinary() (string, error) {
 func (d *Driver) EnsureSandboxImage(ctx context.Context) error {
 	sandboxImageMu.Lock()
 	defer sandboxImageMu.Unlock()
-	if _, err := d.cli.ImageInspect(ctx, container.SandboxImage); err == nil {
+	if _, err := d.cli.ImageInspect(ctx, d.cfg.SandboxImage); err == nil {
 		return nil
 	} else if !cerrdefs.IsNotFound(err) {
 		return translate("inspect sandbox image", err)
@@ -63,7 +63,7 @@ func (d *Driver) EnsureSandboxImage(ctx context.Context) error {
 	bin, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("sandbox image %s is missing and cannot be built from %s: %v: %w",
-			container.SandboxImage, path, err, errdefs.ErrNotFound)
+			d.cfg.SandboxImage, path, err, errdefs.ErrNotFound)
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -76,7 +76,7 @@ func (d *Driver) EnsureSandboxImage(ctx context.Context) error {
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("failed to pack zun-pause: %w", err)
 	}
-	res, err := d.cli.ImageImport(ctx, client.ImageImportSource{Source: &buf, SourceName: "-"}, container.SandboxImage,
+	res, err := d.cli.ImageImport(ctx, client.ImageImportSource{Source: &buf, SourceName: "-"}, d.cfg.SandboxImage,
 		client.ImageImportOptions{Changes: []string{`ENTRYPOINT ["/pause"]`}, Message: "zun capsule sandbox"})
 	if err != nil {
 		return translate("import sandbox image", err)
@@ -85,7 +85,7 @@ func (d *Driver) EnsureSandboxImage(ctx context.Context) error {
 	if err := streamError(res); err != nil {
 		return fmt.Errorf("failed to import sandbox image: %w", err)
 	}
-	d.log.InfoContext(ctx, "built sandbox image", "image", container.SandboxImage, "from", path)
+	d.log.InfoContext(ctx, "built sandbox image", "image", d.cfg.SandboxImage, "from", path)
 	return nil
 }
 
@@ -144,7 +144,7 @@ func (d *Driver) CreateSandbox(ctx context.Context, c *model.Capsule) (string, e
 	}
 	pids := int64(sandboxPidsLimit)
 	cfg := &dcontainer.Config{
-		Image:        container.SandboxImage,
+		Image:        d.cfg.SandboxImage,
 		Labels:       d.capsuleLabels(c, c.UUID, "sandbox"),
 		ExposedPorts: exposed,
 	}
