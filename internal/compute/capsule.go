@@ -152,9 +152,13 @@ func (a *Agent) runCapsule(ctx context.Context, c *model.Capsule) error {
 	if err := drv.EnsureSandboxImage(ctx); err != nil {
 		return fmt.Errorf("failed to get the sandbox image: %w", err)
 	}
+	pulled := map[[2]string]bool{}
 	for _, m := range c.Members() {
-		if err := a.drv.EnsureImage(ctx, m.Image, m.ImagePullPolicy); err != nil {
-			return fmt.Errorf("failed to get image %s of container %s: %w", m.Image, m.Name, err)
+		if k := [2]string{m.Image, m.ImagePullPolicy}; !pulled[k] {
+			if err := a.drv.EnsureImage(ctx, m.Image, m.ImagePullPolicy); err != nil {
+				return fmt.Errorf("failed to get image %s of container %s: %w", m.Image, m.Name, err)
+			}
+			pulled[k] = true
 		}
 	}
 	if err := drv.EnsureVolumes(ctx, c); err != nil {
@@ -178,15 +182,29 @@ func (a *Agent) runCapsule(ctx context.Context, c *model.Capsule) error {
 		c.InitDone = true
 		a.updateCapsule(ctx, rpc.CapsuleUpdate{UUID: c.UUID, InitDone: ptr(true)})
 	}
+	// App containers start together, as a pod's do; each one's create and
+	// start are idempotent, so a failure of one leaves the others to the
+	// delete or to a resumed start.
+	errs := make([]error, len(c.Containers))
+	var wg sync.WaitGroup
 	for i := range c.Containers {
-		m := &c.Containers[i]
-		id, err := drv.CreateMember(ctx, c, m)
+		wg.Go(func() {
+			m := &c.Containers[i]
+			id, err := drv.CreateMember(ctx, c, m)
+			if err != nil {
+				errs[i] = fmt.Errorf("failed to create container %s: %w", m.Name, err)
+				return
+			}
+			m.ContainerID = id
+			if err := a.ensureStarted(ctx, &m.Container); err != nil {
+				errs[i] = fmt.Errorf("failed to start container %s: %w", m.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return fmt.Errorf("failed to create container %s: %w", m.Name, err)
-		}
-		m.ContainerID = id
-		if err := a.ensureStarted(ctx, &m.Container); err != nil {
-			return fmt.Errorf("failed to start container %s: %w", m.Name, err)
+			return err
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ type capsuleView struct {
 func (s *stack) waitCapsule(uuid string, cond func(capsuleView) bool) capsuleView {
 	s.t.Helper()
 	var v capsuleView
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if st := s.do("GET", "/v1/capsules/"+uuid, "", &v); st == 404 {
 			v = capsuleView{Status: "gone"}

@@ -33,6 +33,7 @@ type params struct {
 	memSettle    time.Duration // phase 4 wait before reading idle RSS
 	computeIdle  time.Duration // phase 4 idle time of zun-compute
 	quick        bool
+	capsuleOnly  bool          // run only the capsule phase
 	pollInterval time.Duration // GET/inspect poll period of timed waits
 }
 
@@ -43,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	runs := fs.Int("runs", 30, "measured create-to-running runs of each path (phase 1)")
 	quick := fs.Bool("quick", false, "smoke test: fewer runs and containers, shorter windows")
 	out := fs.String("out", "", "also write the markdown report to this file")
+	capsuleOnly := fs.Bool("capsule-only", false, "run only the capsule phase (capsule against its containers one by one)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runs: *runs, parallel: 20, rounds: 3, scaleN: 10000, createPool: 16,
 		hammerG: 32, hammerWarm: time.Second, hammerDur: 10 * time.Second,
 		memN: 100, memSettle: 5 * time.Second, computeIdle: 10 * time.Second,
-		quick: *quick, pollInterval: 5 * time.Millisecond,
+		quick: *quick, pollInterval: 5 * time.Millisecond, capsuleOnly: *capsuleOnly,
 	}
 	if p.quick {
 		p.runs = min(p.runs, 5)
@@ -67,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	p.bin = abs
-	for _, name := range []string{"zun-api", "zun-compute"} {
+	for _, name := range []string{"zun-api", "zun-compute", "zun-pause"} {
 		if _, err := os.Stat(filepath.Join(p.bin, name)); err != nil {
 			fmt.Fprintf(stderr, "bench: %v (run make build first)\n", err)
 			return 2

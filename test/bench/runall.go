@@ -24,6 +24,7 @@ type report struct {
 	scale                 *scaleResult
 	compute               *memResult
 	apiOnly               *memResult
+	capsule               *capsuleResult
 }
 
 func (r *report) errs() []error {
@@ -50,6 +51,9 @@ func (r *report) errs() []error {
 	if r.compute != nil {
 		add(r.compute.Err)
 	}
+	if r.capsule != nil {
+		add(r.capsule.Err)
+	}
 	return errs
 }
 
@@ -71,6 +75,10 @@ func (b *bench) runAll(ctx context.Context) *report {
 	})
 	rep.machine = machine(e)
 	b.log.Info("machine", "desc", rep.machine)
+	if b.p.capsuleOnly {
+		b.capsuleOnly(ctx, rep)
+		return rep
+	}
 
 	b.dockerPhases(ctx, rep)
 	if ctx.Err() != nil {
@@ -120,6 +128,10 @@ func (b *bench) dockerPhases(ctx context.Context, rep *report) {
 	b.log.Info("phase 2 diagnostic: API waiters polling every 50 ms")
 	d := b.phaseParallel(ctx, a, 1, 50*time.Millisecond)
 	rep.parDiag = &d
+	if ctx.Err() != nil {
+		return
+	}
+	b.runCapsulePhase(ctx, rep, a)
 	if ctx.Err() != nil {
 		return
 	}
