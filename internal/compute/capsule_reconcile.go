@@ -34,6 +34,21 @@ func (a *Agent) reconcileCapsules(ctx context.Context, startup bool, states []co
 		if !ok {
 			continue // an operation is running on it
 		}
+		if startup && c.TaskState == api.TaskContainerCreating && c.Status != api.StatusDeleting {
+			// Resumed in the background: init containers may run for
+			// long, and the agent must become ready meanwhile.
+			a.wg.Add(1)
+			go func(c model.Capsule) {
+				defer a.wg.Done()
+				defer unlock()
+				a.caps.remember(&c)
+				a.log.Info("resuming interrupted capsule start", "capsule", c.UUID)
+				sctx, done := a.caps.startCtx(ctx, c.UUID)
+				defer done()
+				a.startCapsule(sctx, &c)
+			}(*c)
+			continue
+		}
 		a.reconcileCapsule(ctx, c, startup)
 		unlock()
 	}

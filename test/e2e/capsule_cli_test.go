@@ -76,7 +76,7 @@ func TestCapsuleCLIs(t *testing.T) {
 		}
 		a.cli(env, zun, "capsule-create", "-f", writeTemplate(t, "go-json", "json"))
 		for _, n := range []string{"go-yaml", "go-json"} {
-			c := a.WaitCapsule(n, 60*time.Second, "Running", "Error")
+			c := a.WaitCapsule(n, 120*time.Second, "Running", "Error")
 			if c.Status != "Running" {
 				t.Fatalf("%s: %s %s", n, c.Status, deref(c.StatusReason))
 			}
@@ -96,8 +96,8 @@ func TestCapsuleCLIs(t *testing.T) {
 			t.Errorf("capsule-describe json: %+v", desc)
 		}
 		a.cli(env, zun, "capsule-delete", "go-yaml", "go-json")
-		a.WaitCapsuleGone("go-yaml", 60*time.Second)
-		a.WaitCapsuleGone("go-json", 60*time.Second)
+		a.WaitCapsuleGone("go-yaml", 120*time.Second)
+		a.WaitCapsuleGone("go-json", 120*time.Second)
 	})
 
 	t.Run("zunclient", func(t *testing.T) {
@@ -106,7 +106,7 @@ func TestCapsuleCLIs(t *testing.T) {
 		if !strings.Contains(out, "Request to create capsule has been accepted") {
 			t.Fatalf("zun capsule-create: %s", out)
 		}
-		c := a.WaitCapsule("py-yaml", 60*time.Second, "Running", "Error")
+		c := a.WaitCapsule("py-yaml", 120*time.Second, "Running", "Error")
 		if c.Status != "Running" {
 			t.Fatalf("py-yaml: %s %s", c.Status, deref(c.StatusReason))
 		}
@@ -119,14 +119,14 @@ func TestCapsuleCLIs(t *testing.T) {
 		if out := a.cli(env, "zun", "capsule-delete", "py-yaml"); !strings.Contains(out, "has been accepted") {
 			t.Errorf("zun capsule-delete: %s", out)
 		}
-		a.WaitCapsuleGone(c.UUID, 60*time.Second)
+		a.WaitCapsuleGone(c.UUID, 120*time.Second)
 	})
 
 	t.Run("openstack", func(t *testing.T) {
 		requireTool(t, "openstack")
 		out := a.cli(env, "openstack", "capsule", "create", "--file", writeTemplate(t, "osc-json", "json"))
 		id := uuidFromTable(t, out)
-		c := a.WaitCapsule(id, 60*time.Second, "Running", "Error")
+		c := a.WaitCapsule(id, 120*time.Second, "Running", "Error")
 		if c.Status != "Running" {
 			t.Fatalf("osc-json: %s %s", c.Status, deref(c.StatusReason))
 		}
@@ -137,7 +137,7 @@ func TestCapsuleCLIs(t *testing.T) {
 			t.Errorf("openstack capsule show:\n%s", out)
 		}
 		a.cli(env, "openstack", "capsule", "delete", "osc-json")
-		a.WaitCapsuleGone(id, 60*time.Second)
+		a.WaitCapsuleGone(id, 120*time.Second)
 	})
 	if ctrs := docker(t, "ps", "-aq", "--filter", "label=zun.host="+hostOf(a)); ctrs != "" {
 		t.Errorf("engine containers left: %s", ctrs)

@@ -49,10 +49,10 @@ func TestCapsuleRestartPolicies(t *testing.T) {
 	want := map[string][2]bool{"Always": {true, true}, "OnFailure": {false, true}, "Never": {false, false}}
 	caps := map[string]capsule{}
 	for p, id := range ids {
-		caps[p] = a.WaitCapsule(id, 60*time.Second, "Running", "Error", "Stopped")
+		caps[p] = a.WaitCapsule(id, 120*time.Second, "Running", "Error", "Stopped")
 	}
 	// Wait until every container that should restart has restarted twice.
-	waitFor(t, 60*time.Second, func() bool {
+	waitFor(t, 120*time.Second, func() bool {
 		for p, w := range want {
 			c := caps[p]
 			if (w[0] && restartCount(t, memberByName(t, c, "ok").UUID) < 2) || (w[1] && restartCount(t, memberByName(t, c, "bad").UUID) < 2) {
@@ -68,7 +68,7 @@ func TestCapsuleRestartPolicies(t *testing.T) {
 			t.Errorf("%s: restarts ok=%d bad=%d, want restarted %v", p, okN, badN, w)
 		}
 	}
-	never := a.WaitCapsule(ids["Never"], 30*time.Second, "Error")
+	never := a.WaitCapsule(ids["Never"], 90*time.Second, "Error")
 	if deref(never.StatusReason) != "container bad exited with code 1" {
 		t.Errorf("Never: reason %q", deref(never.StatusReason))
 	}
@@ -82,7 +82,7 @@ func TestCapsuleRestartPolicies(t *testing.T) {
 		a.Do("DELETE", "/v1/capsules/"+id, nil, 204, nil)
 	}
 	for _, id := range ids {
-		a.WaitCapsuleGone(id, 60*time.Second)
+		a.WaitCapsuleGone(id, 120*time.Second)
 		if ctrs, vols := capsuleEngine(t, id); len(ctrs)+len(vols) != 0 {
 			t.Errorf("capsule %s left %v %v", id, ctrs, vols)
 		}
@@ -98,7 +98,7 @@ func TestCapsuleInitFailure(t *testing.T) {
 	tpl["spec"].(map[string]any)["initContainers"] = []any{shContainer("first", "exit 0"), shContainer("second", "exit 3"), shContainer("third", "exit 0")}
 	var c capsule
 	a.Do("POST", "/v1/capsules", map[string]any{"template": tpl}, 202, &c)
-	c = a.WaitCapsule(c.UUID, 60*time.Second, "Error")
+	c = a.WaitCapsule(c.UUID, 120*time.Second, "Error")
 	if r := deref(c.StatusReason); r != "init container second exited with code 3" {
 		t.Fatalf("reason %q", r)
 	}
@@ -109,10 +109,38 @@ func TestCapsuleInitFailure(t *testing.T) {
 		t.Fatal("init container after the failed one was created")
 	}
 	a.Do("DELETE", "/v1/capsules/"+c.UUID, nil, 204, nil)
-	a.WaitCapsuleGone(c.UUID, 60*time.Second)
+	a.WaitCapsuleGone(c.UUID, 120*time.Second)
 	if ctrs, vols := capsuleEngine(t, c.UUID); len(ctrs)+len(vols) != 0 {
 		t.Errorf("left %v %v", ctrs, vols)
 	}
+
+	// A delete does not wait for a long init container: it cancels the
+	// start and tears everything down.
+	tpl = simpleTemplate("init-slow", "Always", shContainer("app", "sleep 600"))
+	tpl["spec"].(map[string]any)["initContainers"] = []any{shContainer("slow", "sleep 600")}
+	a.Do("POST", "/v1/capsules", map[string]any{"template": tpl}, 202, &c)
+	slow := memberByName(t, c, "slow")
+	waitFor(t, 90*time.Second, func() bool {
+		out, err := dockerTry("inspect", "-f", "{{.State.Running}}", "zun-"+slow.UUID)
+		return err == nil && strings.TrimSpace(out) == "true"
+	})
+	if got := a.GetCapsule(c.UUID); got.Status != "Creating" {
+		t.Fatalf("status while the init container runs: %s", got.Status)
+	}
+	start := time.Now()
+	a.Do("DELETE", "/v1/capsules/"+c.UUID, nil, 204, nil)
+	a.WaitCapsuleGone(c.UUID, 90*time.Second)
+	if ctrs, vols := capsuleEngine(t, c.UUID); len(ctrs)+len(vols) != 0 {
+		t.Errorf("left %v %v", ctrs, vols)
+	}
+	t.Logf("delete during the init container took %v", time.Since(start))
+	// Names are unique per project.
+	a.Do("POST", "/v1/capsules", map[string]any{"template": simpleTemplate("dup-name", "Never", shContainer("app", "sleep 600"))}, 202, &c)
+	if st, body := a.doRaw("POST", "/v1/capsules", a.admin, "1.40", map[string]any{"template": simpleTemplate("dup-name", "Never", shContainer("app", "sleep 600"))}); st != 409 {
+		t.Errorf("duplicate capsule name: %d %s", st, body)
+	}
+	a.Do("DELETE", "/v1/capsules/"+c.UUID, nil, 204, nil)
+	a.WaitCapsuleGone(c.UUID, 120*time.Second)
 }
 
 // TestCapsuleBadTemplates: each bad template is 400 naming the field, and
@@ -245,7 +273,7 @@ func TestCapsuleComputeKilled(t *testing.T) {
 	computeArgs := []string{"--nats-url", "nats://" + natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
 		"--host", host, "--sync-interval", "3s", "--heartbeat-interval", "1s", "--data-dir", dir}
 	comp := startProc(t, "zun-compute", computeArgs...)
-	waitFor(t, 30*time.Second, func() bool {
+	waitFor(t, 90*time.Second, func() bool {
 		var l struct{ Hosts []struct{ Hostname string } }
 		a.Do("GET", "/v1/hosts", nil, 200, &l)
 		return len(l.Hosts) == 1
@@ -256,7 +284,7 @@ func TestCapsuleComputeKilled(t *testing.T) {
 	a.Do("POST", "/v1/capsules", map[string]any{"template": tpl}, 202, &c)
 	init := memberByName(t, c, "slow-init")
 	// Kill the agent while the init container runs.
-	waitFor(t, 30*time.Second, func() bool {
+	waitFor(t, 90*time.Second, func() bool {
 		out, err := dockerTry("inspect", "-f", "{{.State.Running}}", "zun-"+init.UUID)
 		return err == nil && strings.TrimSpace(out) == "true"
 	})
@@ -280,7 +308,7 @@ func TestCapsuleComputeKilled(t *testing.T) {
 	docker(t, "run", "-d", "--name", stray, "--label", "zun.managed=true", "--label", "zun.host="+host,
 		"--label", "zun.capsule=00000000-0000-0000-0000-00000000dead", "--label", "zun.uuid=stray", "busybox:1.35", "sleep", "600")
 	t.Cleanup(func() { _, _ = dockerTry("rm", "-f", stray) })
-	waitFor(t, 30*time.Second, func() bool {
+	waitFor(t, 90*time.Second, func() bool {
 		_, err := dockerTry("inspect", stray)
 		return err != nil
 	})
@@ -293,7 +321,7 @@ func TestCapsuleComputeKilled(t *testing.T) {
 		t.Fatalf("status while the agent is down: %s", got.Status)
 	}
 	startProc(t, "zun-compute", computeArgs...)
-	a.WaitCapsuleGone(c.UUID, 60*time.Second)
+	a.WaitCapsuleGone(c.UUID, 120*time.Second)
 	if ctrs, vols := capsuleEngine(t, c.UUID); len(ctrs)+len(vols) != 0 {
 		t.Fatalf("left after delete: %v %v", ctrs, vols)
 	}

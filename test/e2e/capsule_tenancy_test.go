@@ -20,7 +20,7 @@ func TestCapsuleTenancyAndVersions(t *testing.T) {
 	keep["spec"].(map[string]any)["volumes"] = []any{map[string]any{"name": "data", "cinder": map[string]any{"size": 1, "autoRemove": false}}}
 	var c capsule
 	a.DoAs(alice, "POST", "/v1/capsules", map[string]any{"template": keep}, 202, &c)
-	c = a.WaitCapsule(c.UUID, 60*time.Second, "Running")
+	c = a.WaitCapsule(c.UUID, 120*time.Second, "Running")
 	kept := "zun-" + c.UUID + "-data"
 	t.Cleanup(func() { _, _ = dockerTry("volume", "rm", "-f", kept) })
 
@@ -63,17 +63,17 @@ func TestCapsuleTenancyAndVersions(t *testing.T) {
 	}
 	var stolen capsule
 	a.DoAs(bob, "POST", "/v1/capsules", map[string]any{"template": reuse("thief")}, 202, &stolen)
-	stolen = a.WaitCapsule(stolen.UUID, 60*time.Second, "Error", "Running")
+	stolen = a.WaitCapsule(stolen.UUID, 120*time.Second, "Error", "Running")
 	if stolen.Status != "Error" || !strings.Contains(deref(stolen.StatusReason), "could not be found") {
 		t.Errorf("another project's volume: %s %s", stolen.Status, deref(stolen.StatusReason))
 	}
 	var again capsule
 	a.DoAs(alice, "POST", "/v1/capsules", map[string]any{"template": reuse("reuser")}, 202, &again)
-	again = a.WaitCapsule(again.UUID, 60*time.Second, "Running", "Error")
+	again = a.WaitCapsule(again.UUID, 120*time.Second, "Running", "Error")
 	if again.Status != "Running" {
 		t.Fatalf("reuse: %s %s", again.Status, deref(again.StatusReason))
 	}
-	waitFor(t, 20*time.Second, func() bool {
+	waitFor(t, 60*time.Second, func() bool {
 		out, _ := dockerTry("logs", "zun-"+again.Containers[0].UUID)
 		return strings.Contains(out, "kept")
 	})
@@ -88,7 +88,7 @@ func TestCapsuleTenancyAndVersions(t *testing.T) {
 		}
 	}
 	a.DoAs(bob, "DELETE", "/v1/capsules/"+stolen.UUID, nil, 204, nil)
-	a.WaitCapsuleGone(stolen.UUID, 60*time.Second)
+	a.WaitCapsuleGone(stolen.UUID, 120*time.Second)
 	// The kept volume outlives its capsules (autoRemove false, and an
 	// existing volume is never removed by a capsule using it).
 	if _, err := dockerTry("volume", "inspect", kept); err != nil {

@@ -135,7 +135,7 @@ func TestCapsuleWeb(t *testing.T) {
 	if created.Status != "Creating" || created.CPU != 0.2 || created.Memory != "64" {
 		t.Fatalf("created capsule: %s", body)
 	}
-	c := a.WaitCapsule(created.UUID, 60*time.Second, "Running", "Error")
+	c := a.WaitCapsule(created.UUID, 120*time.Second, "Running", "Error")
 	if c.Status != "Running" {
 		t.Fatalf("capsule status %s: %s", c.Status, deref(c.StatusReason))
 	}
@@ -193,7 +193,7 @@ func TestCapsuleWeb(t *testing.T) {
 		t.Fatalf("engine has %v and volumes %v, want sandbox + 3 members and 1 volume", ctrs, vols)
 	}
 	a.Do("DELETE", "/v1/capsules/"+c.UUID, nil, 204, nil)
-	a.WaitCapsuleGone(c.UUID, 60*time.Second)
+	a.WaitCapsuleGone(c.UUID, 120*time.Second)
 	if ctrs, vols := capsuleEngine(t, c.UUID); len(ctrs)+len(vols) != 0 {
 		t.Fatalf("after delete the engine still has %v %v", ctrs, vols)
 	}
