@@ -168,19 +168,19 @@ func TestCapsuleSandboxAndMembers(t *testing.T) {
 		t.Fatalf("EnsureVolumes of another project's volume: %v", err)
 	}
 
-	// pause exits at once on SIGTERM (no 10 s kill).
+	// pause exits on SIGTERM with code 0 (a kill after the timeout would
+	// be 137).
 	for _, m := range c.Members() {
 		if err := d.Delete(ctx, &m.Container, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	start := time.Now()
-	if err := d.Stop(ctx, sandbox, 10*time.Second); err != nil {
+	if err := d.Stop(ctx, sandbox, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	st, err = d.Inspect(ctx, sandbox)
-	if err != nil || st.ExitCode != 0 || time.Since(start) > 5*time.Second {
-		t.Fatalf("sandbox stop took %v, exit %d, %v", time.Since(start), st.ExitCode, err)
+	if err != nil || st.ExitCode != 0 {
+		t.Fatalf("sandbox stop: exit %d, %v", st.ExitCode, err)
 	}
 	if err := d.Delete(ctx, sandbox, true); err != nil {
 		t.Fatal(err)
