@@ -30,7 +30,7 @@ help: ## Show this help
 	@printf '\nVariables: TESTFLAGS PKGS TEST_TIMEOUT BENCH BENCHTIME ZUN_DATA_DIR ZUN_LISTEN\n'
 
 .PHONY: build
-build: ## Build bin/zun-api, bin/zun-compute, bin/zun-wsproxy and bin/zun (static, CGO_ENABLED=0)
+build: ## Build bin/zun-api, bin/zun-compute, bin/zun-wsproxy, bin/zun and bin/zun-pause (static, CGO_ENABLED=0)
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 

@@ -35,6 +35,13 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: c + "/container_actions", policy: "container:actions", handler: s.actionList},
 		{method: "GET", path: c + "/container_actions/{rid}", policy: "container:actions", handler: s.actionShow},
 
+		{method: "POST", path: "/v1/capsules", policy: "capsule:create", handler: s.capsuleCreate},
+		{method: "POST", path: "/v1/capsules/{$}", policy: "capsule:create", handler: s.capsuleCreate},
+		{method: "GET", path: "/v1/capsules", policy: "capsule:get_all", handler: s.capsuleList},
+		{method: "GET", path: "/v1/capsules/{$}", policy: "capsule:get_all", handler: s.capsuleList},
+		{method: "GET", path: "/v1/capsules/{id}", policy: "capsule:get", handler: s.capsuleShow},
+		{method: "DELETE", path: "/v1/capsules/{id}", policy: "capsule:delete", handler: s.capsuleDelete},
+
 		{method: "GET", path: "/v1/hosts", policy: "host:get_all", minVer: 4, handler: s.hostList},
 		{method: "GET", path: "/v1/hosts/{id}", policy: "host:get", minVer: 4, handler: s.hostShow},
 		{method: "GET", path: "/v1/services", policy: "zun-service:get_all", handler: s.serviceList},

@@ -43,6 +43,7 @@ type Agent struct {
 	// removed holds containers this agent deleted and reported gone, so
 	// their engine events need no reconcile.
 	removed recentlyRemoved
+	caps    capsuleState
 }
 
 // New returns an agent; Run starts it.
@@ -227,6 +228,10 @@ func (a *Agent) serve() error {
 			return fmt.Errorf("failed to serve %s: %w", method, err)
 		}
 		a.subs = append(a.subs, sub)
+	}
+	if err := a.serveCapsules(); err != nil {
+		a.unsubscribe()
+		return err
 	}
 	return nil
 }

@@ -29,7 +29,13 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		return fmt.Errorf("failed to list engine containers: %w", err)
 	}
 	engine := make(map[string]container.State, len(states))
+	var capsuleStates []container.State
 	for _, s := range states {
+		if s.Capsule != "" {
+			// Sandboxes and members belong to capsules, reconciled below.
+			capsuleStates = append(capsuleStates, s)
+			continue
+		}
 		engine[s.UUID] = s
 	}
 	known := make(map[string]bool, len(records))
@@ -65,6 +71,7 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		}
 		unlock()
 	}
+	a.reconcileCapsules(ctx, startup, capsuleStates)
 	return nil
 }
 
@@ -238,6 +245,10 @@ func (a *Agent) syncFromEngine(ctx context.Context, uuid, action string) {
 		case a.kick <- struct{}{}:
 		default:
 		}
+		return
+	}
+	if st.Capsule != "" {
+		a.capsuleEvent(ctx, st.Capsule)
 		return
 	}
 	a.sync(ctx, uuid, st)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -52,6 +53,7 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodActionEvent:     decode(c.actionEvent),
 		rpc.MethodConsoleHost:     decode(c.consoleHost),
 	}
+	maps.Copy(methods, c.capsuleMethods())
 	var subs []bus.Subscription
 	for m, h := range methods {
 		s, err := b.Handle(bus.ConductorSubject(m), "conductor", h)

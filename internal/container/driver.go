@@ -21,7 +21,10 @@ const (
 
 // State is what the driver sees of a container.
 type State struct {
-	UUID        string // from the zun.uuid label (or the zun-<uuid> name)
+	UUID string // from the zun.uuid label (or the zun-<uuid> name)
+	// Capsule is the capsule uuid of a sandbox or member (zun.capsule),
+	// empty for a container.
+	Capsule     string
 	ContainerID string
 	// Status is a Zun status (api.StatusRunning, ...) mapped from Docker's
 	// state per zun's rules; Detail is status_detail ("Up 3 mins").

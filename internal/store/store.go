@@ -24,6 +24,7 @@ type Store interface {
 	Actions() Actions
 	Identity() Identity
 	Quotas() Quotas
+	Capsules() Capsules
 	Close() error
 }
 
@@ -81,6 +82,25 @@ type Containers interface {
 	// disk that fn adds to the project's usage (what fn lowers is always
 	// allowed).
 	UpdateInQuota(ctx context.Context, uuid string, fn func(c *model.Container) error) (*model.Container, error)
+}
+
+// Capsules stores capsules, their members inside. Scoping and errors are
+// those of Containers; a capsule's allocation is keyed by its UUID, so
+// Hosts.Claim and Release work on capsules too.
+type Capsules interface {
+	// Create inserts c, setting ID, CreatedAt and UpdatedAt. A name already
+	// used by a capsule of the same project gives errdefs.ErrAlreadyExists.
+	Create(ctx context.Context, c *model.Capsule) error
+	// Get finds by UUID, then by name within scope (several matches:
+	// errdefs.ErrConflict).
+	Get(ctx context.Context, uuidOrName string) (*model.Capsule, error)
+	List(ctx context.Context, opts ListOptions) ([]*model.Capsule, error)
+	// Update runs fn on the current record in one transaction.
+	Update(ctx context.Context, uuid string, fn func(c *model.Capsule) error) (*model.Capsule, error)
+	// Delete removes the record and its allocation. Missing: ErrNotFound.
+	Delete(ctx context.Context, uuid string) error
+	// ListByHost lists every capsule placed on host (unscoped).
+	ListByHost(ctx context.Context, host string) ([]*model.Capsule, error)
 }
 
 // Hosts stores compute nodes and their allocations.

@@ -35,6 +35,7 @@ type params struct {
 	memSettle    time.Duration // phase 4 wait before reading idle RSS
 	computeIdle  time.Duration // phase 4 idle time of zun-compute
 	quick        bool
+	capsuleOnly  bool          // run only the capsule phase
 	pollInterval time.Duration // GET/inspect poll period of timed waits
 	phases       map[string]bool
 	logLevel     string // --log-level of the all-in-ones
@@ -57,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	phases := fs.String("phases", "all", "comma-separated phases to run: "+strings.Join(phaseNames, ",")+" (all: every one)")
 	logLevel := fs.String("log-level", "info", "--log-level of the started services (debug adds the agent's step timings)")
 	keepLogs := fs.String("keep-logs", "", "copy the started services' logs to this directory before removing them")
+	capsuleOnly := fs.Bool("capsule-only", false, "run only the capsule phase (capsule against its containers one by one)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -64,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runs: *runs, parallel: 20, rounds: 3, scaleN: 10000, createPool: 16,
 		hammerG: 32, hammerWarm: time.Second, hammerDur: 10 * time.Second,
 		memN: 100, memSettle: 5 * time.Second, computeIdle: 10 * time.Second,
-		quick: *quick, pollInterval: *poll,
+		quick: *quick, pollInterval: *poll, capsuleOnly: *capsuleOnly,
 		logLevel: *logLevel, keepLogs: *keepLogs, phases: map[string]bool{},
 	}
 	for _, ph := range strings.Split(*phases, ",") {
@@ -95,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	p.bin = abs
-	for _, name := range []string{"zun-api", "zun-compute"} {
+	for _, name := range []string{"zun-api", "zun-compute", "zun-pause"} {
 		if _, err := os.Stat(filepath.Join(p.bin, name)); err != nil {
 			fmt.Fprintf(stderr, "bench: %v (run make build first)\n", err)
 			return 2

@@ -29,6 +29,7 @@ func (r *report) markdown() string {
 	sum = append(sum, r.parallelSection(f)...)
 	sum = append(sum, r.scaleSection(f)...)
 	sum = append(sum, r.memorySection(f)...)
+	sum = append(sum, r.capsuleSection(f)...)
 
 	f("## Targets\n\n| metric | measured | target | result |\n|---|---|---|---|\n")
 	for _, s := range sum {

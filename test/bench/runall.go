@@ -24,6 +24,7 @@ type report struct {
 	scale                 *scaleResult
 	compute               *memResult
 	apiOnly               *memResult
+	capsule               *capsuleResult
 }
 
 func (r *report) errs() []error {
@@ -50,6 +51,9 @@ func (r *report) errs() []error {
 	if r.compute != nil {
 		add(r.compute.Err)
 	}
+	if r.capsule != nil {
+		add(r.capsule.Err)
+	}
 	return errs
 }
 
@@ -71,6 +75,10 @@ func (b *bench) runAll(ctx context.Context) *report {
 	})
 	rep.machine = machine(e)
 	b.log.Info("machine", "desc", rep.machine)
+	if b.p.capsuleOnly {
+		b.capsuleOnly(ctx, rep)
+		return rep
+	}
 
 	if b.p.on("latency") || b.p.on("parallel") || b.p.on("many") {
 		b.dockerPhases(ctx, rep)
@@ -123,6 +131,10 @@ func (b *bench) dockerPhases(ctx context.Context, rep *report) {
 		b.parallelPhases(ctx, a, rep)
 	}
 	if ctx.Err() != nil || !b.p.on("many") {
+		return
+	}
+	b.runCapsulePhase(ctx, rep, a)
+	if ctx.Err() != nil {
 		return
 	}
 	b.log.Info("phase 4: all-in-one with running containers", "n", b.p.memN)

@@ -33,6 +33,11 @@ func (d *Driver) Create(ctx context.Context, c *model.Container) (string, error)
 	if err != nil {
 		return "", err
 	}
+	return d.createWith(ctx, c, cfg, host)
+}
+
+// createWith creates c's container from a finished spec, idempotently.
+func (d *Driver) createWith(ctx context.Context, c *model.Container, cfg *dcontainer.Config, host *dcontainer.HostConfig) (string, error) {
 	name := c.DockerName()
 	res, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Name:       name,

@@ -36,6 +36,13 @@ type Config struct {
 	// several agents (or tests) sharing one engine never touch each
 	// other's containers.
 	ZunHost string `json:"zun_host" yaml:"zun_host"`
+	// PauseBinary is the zun-pause executable the capsule sandbox image is
+	// built from when the engine lacks it (default: zun-pause next to the
+	// running executable).
+	PauseBinary string `json:"pause_binary" yaml:"pause_binary"`
+	// SandboxImage is the capsule sandbox image (default
+	// container.SandboxImage).
+	SandboxImage string `json:"sandbox_image" yaml:"sandbox_image"`
 }
 
 func (c *Config) setDefaults() {
@@ -50,6 +57,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.PidsLimit == 0 {
 		c.PidsLimit = DefaultPidsLimit
+	}
+	if c.SandboxImage == "" {
+		c.SandboxImage = container.SandboxImage
 	}
 }
 

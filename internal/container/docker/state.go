@@ -62,6 +62,7 @@ func toState(r dcontainer.InspectResponse, now time.Time) container.State {
 	st := container.State{ContainerID: r.ID}
 	if r.Config != nil {
 		st.UUID = r.Config.Labels[container.LabelUUID]
+		st.Capsule = r.Config.Labels[container.LabelCapsule]
 		st.Hostname = r.Config.Hostname
 		st.Ports = exposedPorts(r.Config)
 	}

@@ -57,6 +57,8 @@ type Driver struct {
 	byID   map[string]*entry
 	byName map[string]string // docker name -> id
 	subs   map[*subscriber]struct{}
+	// volumes are the capsule volumes: engine name -> labels.
+	volumes map[string]map[string]string
 }
 
 var _ container.Driver = (*Driver)(nil)
@@ -79,10 +81,11 @@ func New(opts Options) *Driver {
 		opts.Now = time.Now
 	}
 	return &Driver{
-		opts:   opts,
-		byID:   map[string]*entry{},
-		byName: map[string]string{},
-		subs:   map[*subscriber]struct{}{},
+		opts:    opts,
+		byID:    map[string]*entry{},
+		byName:  map[string]string{},
+		subs:    map[*subscriber]struct{}{},
+		volumes: map[string]map[string]string{},
 	}
 }
 
@@ -221,6 +224,7 @@ func (d *Driver) state(e *entry) container.State {
 	}
 	return container.State{
 		UUID:        e.c.UUID,
+		Capsule:     e.c.Labels[container.LabelCapsule],
 		ContainerID: e.id,
 		Status:      m.Status,
 		Detail:      m.Detail,

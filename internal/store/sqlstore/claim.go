@@ -123,7 +123,7 @@ func (e errAllocated) Error() string {
 
 func (e errAllocated) Unwrap() error { return errdefs.ErrAlreadyExists }
 
-// record sets the container's host and inserts its allocation, once the
+// record sets the container's (or capsule's) host and inserts its allocation, once the
 // host's capacity has been checked under its lock. A missing container
 // gives ErrNotFound without failing a statement.
 func (h *hosts) record(ctx context.Context, t *tx, a model.Allocation, ts int64) error {
@@ -136,7 +136,17 @@ func (h *hosts) record(ctx context.Context, t *tx, a model.Allocation, ts int64)
 	if n, err := res.RowsAffected(); err != nil {
 		return h.s.d.dbError(err, "set container host")
 	} else if n == 0 {
-		return missingError{"container", a.ContainerUUID}
+		// A capsule claims once for all its members, under its own uuid.
+		res, err = t.exec(ctx, "UPDATE capsules SET host = ?, data = "+h.s.d.setJSONHost+" WHERE uuid = ?",
+			a.Host, a.Host, a.ContainerUUID)
+		if err != nil {
+			return h.s.d.dbError(err, "set capsule host")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return h.s.d.dbError(err, "set capsule host")
+		} else if n == 0 {
+			return missingError{"container", a.ContainerUUID}
+		}
 	}
 	_, err = t.exec(ctx, "INSERT INTO allocations (container_uuid, host, cpu, memory, disk, created_at) VALUES (?, ?, ?, ?, ?, ?)",
 		a.ContainerUUID, a.Host, a.CPU, a.Memory, a.Disk, ts)

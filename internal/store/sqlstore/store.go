@@ -23,6 +23,7 @@ type Store struct {
 	read  *pool // plain reads; the same pool as write on PostgreSQL
 
 	containers *containers
+	capsules   *capsules
 	hosts      *hosts
 	services   *services
 	actions    *actions
@@ -55,6 +56,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 		return nil, err
 	}
 	s.containers = &containers{s: s}
+	s.capsules = &capsules{s: s}
 	s.hosts = &hosts{s: s}
 	s.services = &services{s: s}
 	s.actions = &actions{s: s}
@@ -107,6 +109,9 @@ func (s *Store) Identity() store.Identity { return s.identity }
 
 // Quotas returns the quota store.
 func (s *Store) Quotas() store.Quotas { return s.quotas }
+
+// Capsules returns the capsule store.
+func (s *Store) Capsules() store.Capsules { return s.capsules }
 
 // Close closes the database pools.
 func (s *Store) Close() error {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Quotas/Limits", testQuotaLimits},
 		{"Quotas/CreateConcurrent", testQuotaCreateConcurrent},
 		{"Quotas/UpdateConcurrent", testQuotaUpdateConcurrent},
+		{"Capsules", testCapsules},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
