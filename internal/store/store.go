@@ -23,6 +23,7 @@ type Store interface {
 	Services() Services
 	Actions() Actions
 	Identity() Identity
+	Volumes() Volumes
 	Close() error
 }
 

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Services", testServices},
 		{"Actions", testActions},
 		{"Identity", testIdentity},
+		{"Volumes", testVolumes},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
