@@ -13,6 +13,7 @@ import (
 	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/rpc"
+	"github.com/openzun/zun/internal/volume/local"
 	"github.com/openzun/zun/internal/zunctx"
 )
 
@@ -23,6 +24,8 @@ type Agent struct {
 	bus  bus.Bus
 	cond rpc.ConductorClient
 	log  *slog.Logger
+	// vols is the volume backend; nil when Config.VolumeDir is empty.
+	vols VolumeBackend
 
 	locks keyedMutex
 	// wg tracks running operations so Run can wait for them on shutdown.
@@ -44,7 +47,16 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 		}
 		cfg.Host = h
 	}
+	var vols VolumeBackend
+	if cfg.VolumeDir != "" {
+		b, err := local.New(cfg.VolumeDir, logger.With("component", "volumes"))
+		if err != nil {
+			return nil, err
+		}
+		vols = b
+	}
 	return &Agent{
+		vols:  vols,
 		cfg:   cfg,
 		drv:   drv,
 		bus:   b,
@@ -180,6 +192,8 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodExec:    a.callExec,
 		rpc.MethodUpdate:  a.callUpdate,
 		rpc.MethodShow:    a.callShow,
+
+		rpc.MethodVolumeDelete: a.opVolumeDelete,
 	}
 }
 

@@ -26,6 +26,9 @@ type Config struct {
 	MaxExecOutput int
 	// DefaultStopTimeout is used when a stop names none.
 	DefaultStopTimeout time.Duration
+	// VolumeDir (absolute) holds the local volumes and injected files;
+	// empty leaves the host without volumes.
+	VolumeDir string
 }
 
 func (c *Config) setDefaults() {

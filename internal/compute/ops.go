@@ -101,6 +101,10 @@ func (a *Agent) create(ctx context.Context, c *model.Container, task string) err
 		return err
 	}
 	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), ExpectTask: api.TaskImagePulling})
+	if err := a.prepareMounts(ctx, c); err != nil {
+		a.fail(ctx, c, task, err)
+		return err
+	}
 	id, err := a.drv.Create(ctx, c)
 	if err != nil {
 		err = fmt.Errorf("failed to create container: %w", err)
@@ -183,6 +187,11 @@ func (a *Agent) remove(ctx context.Context, c *model.Container, force, stop bool
 	}
 	if err := a.drv.Delete(ctx, c, force || stop); err != nil {
 		err = fmt.Errorf("failed to delete container: %w", err)
+		a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, StatusReason: ptr(err.Error()), Status: ptr(api.StatusError), TaskState: ptr(""), ExpectTask: api.TaskContainerDeleting})
+		return err
+	}
+	if err := a.releaseMounts(ctx, c); err != nil {
+		err = fmt.Errorf("failed to release volumes: %w", err)
 		a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, StatusReason: ptr(err.Error()), Status: ptr(api.StatusError), TaskState: ptr(""), ExpectTask: api.TaskContainerDeleting})
 		return err
 	}

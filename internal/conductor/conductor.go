@@ -49,6 +49,9 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodContainerGone:   decode(c.containerGone),
 		rpc.MethodHostContainers:  decode(c.hostContainers),
 		rpc.MethodActionEvent:     decode(c.actionEvent),
+		rpc.MethodVolumesAttached: decode(c.volumesAttached),
+		rpc.MethodVolumeGone:      decode(c.volumeGone),
+		rpc.MethodHostVolumes:     decode(c.hostVolumes),
 	}
 	var subs []bus.Subscription
 	for m, h := range methods {
@@ -195,6 +198,9 @@ func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any
 	}
 	if ct.Host != g.Host {
 		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
+	}
+	if err := c.releaseVolumes(ctx, g.UUID); err != nil {
+		return nil, err
 	}
 	if err := c.st.Containers().Delete(ctx, g.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err

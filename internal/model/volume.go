@@ -56,6 +56,8 @@ type Mount struct {
 	VolumeID    string `json:"volume_id,omitempty"`
 	Size        int64  `json:"size,omitempty"` // GiB of the volume
 	Destination string `json:"destination"`
+	// AutoRemove volumes are destroyed with the container.
+	AutoRemove bool `json:"auto_remove,omitempty"`
 	// Content is the injected file (type bind), base64 as the API got it.
 	Content  string `json:"content,omitempty"`
 	HostPath string `json:"-"`

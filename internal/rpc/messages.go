@@ -59,6 +59,8 @@ type ContainerRequest struct {
 	// Update.
 	CPU    float64 `json:"cpu,omitempty"`
 	Memory int64   `json:"memory,omitempty"`
+	// VolumeID names the volume of MethodVolumeDelete.
+	VolumeID string `json:"volume_id,omitempty"`
 }
 
 // LogsReply is the answer of MethodLogs.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/openzun/zun/internal/bus"
 	"github.com/openzun/zun/internal/bus/natsbus"
@@ -72,5 +73,18 @@ func ComputeConfig(cfg config.Config) compute.Config {
 	return compute.Config{Host: cfg.Host, AvailabilityZone: cfg.AvailabilityZone,
 		SyncInterval: cfg.SyncInterval, HeartbeatInterval: cfg.HeartbeatInterval,
 		CPUAllocationRatio: cfg.CPUAllocationRatio, RAMAllocationRatio: cfg.RAMAllocationRatio,
-		ReservedMemory: cfg.ReservedHostMemory}
+		ReservedMemory: cfg.ReservedHostMemory, VolumeDir: volumeDir(cfg.DataDir)}
+}
+
+// volumeDir is where the agent keeps local volumes: under the data dir,
+// made absolute because it becomes the source of bind mounts.
+func volumeDir(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(filepath.Join(dataDir, "volumes"))
+	if err != nil {
+		return ""
+	}
+	return abs
 }

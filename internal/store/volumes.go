@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 
+	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
 )
 
@@ -25,4 +27,33 @@ type Volumes interface {
 	// ListAttached lists the volumes attached to (or reserved for) a
 	// container, unscoped (for the conductor).
 	ListAttached(ctx context.Context, containerUUID string) ([]*model.Volume, error)
+	// ListByHost lists the volumes held by host, unscoped (for the
+	// conductor).
+	ListByHost(ctx context.Context, host string) ([]*model.Volume, error)
+}
+
+// ReleaseContainerVolumes detaches the volumes of a deleted container in
+// the records: those it created (size= mounts) are deleted with it, the
+// others become available again. The host's files are the agent's job.
+func ReleaseContainerVolumes(ctx context.Context, vs Volumes, containerUUID string) error {
+	vols, err := vs.ListAttached(ctx, containerUUID)
+	if err != nil {
+		return err
+	}
+	for _, v := range vols {
+		if v.AutoRemove {
+			err = vs.Delete(ctx, v.UUID)
+		} else {
+			_, err = vs.Update(ctx, v.UUID, func(x *model.Volume) error {
+				if x.AttachedTo == containerUUID {
+					x.Status, x.AttachedTo, x.Mountpoint = model.VolumeAvailable, "", ""
+				}
+				return nil
+			})
+		}
+		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }

@@ -211,6 +211,18 @@ func (vs *volumes) ListAttached(ctx context.Context, containerUUID string) ([]*m
 	return list, nil
 }
 
+func (vs *volumes) ListByHost(ctx context.Context, host string) ([]*model.Volume, error) {
+	rows, err := vs.s.read.query(ctx, volumeSelect+" WHERE host = ? ORDER BY id", host)
+	if err != nil {
+		return nil, vs.s.d.dbError(err, "list host volumes")
+	}
+	list, err := collectVolumes(rows)
+	if err != nil {
+		return nil, vs.s.d.dbError(err, "list host volumes")
+	}
+	return list, nil
+}
+
 // volumeDiskUsage adds the GiB of the volumes held by each host to out.
 func (s *Store) volumeDiskUsage(ctx context.Context, out map[string]model.Usage) error {
 	rows, err := s.read.query(ctx, "SELECT host, CAST(COALESCE(SUM(size_gb), 0) AS BIGINT) FROM volumes WHERE host <> '' GROUP BY host")

@@ -79,6 +79,10 @@ func testVolumes(t *testing.T, s store.Store) {
 		t.Fatalf("ListAttached = %v, %v", att, err)
 	}
 
+	onHost, err := vs.ListByHost(system(), "host-1")
+	if err != nil || len(onHost) != 1 || onHost[0].UUID != v.UUID {
+		t.Fatalf("ListByHost = %v, %v", onHost, err)
+	}
 	// The volume's size counts on its host's disk.
 	if err := s.Hosts().Upsert(asAdminAll(), &model.ComputeNode{Hostname: "host-1", CPUs: 1, MemTotal: 1024, DiskTotal: 10}); err != nil {
 		t.Fatal(err)
