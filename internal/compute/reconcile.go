@@ -33,7 +33,7 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 	if startup {
 		a.reconcileVolumes(ctx, records)
 	}
-		known := make(map[string]bool, len(records))
+	known := make(map[string]bool, len(records))
 	for i := range records {
 		c := &records[i]
 		known[c.UUID] = true
