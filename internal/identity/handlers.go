@@ -170,8 +170,8 @@ func (s *Service) roleIDs(r *http.Request) (map[string]string, error) {
 	return m, nil
 }
 
-func (s *Service) handleCatalog(w http.ResponseWriter, _ *http.Request, _ *claims) {
-	writeJSON(w, http.StatusOK, map[string]any{"catalog": s.catalog(), "links": s.links("/v3/auth/catalog")})
+func (s *Service) handleCatalog(w http.ResponseWriter, _ *http.Request, c *claims) {
+	writeJSON(w, http.StatusOK, map[string]any{"catalog": s.catalog(c.ProjectID), "links": s.links("/v3/auth/catalog")})
 }
 
 // clip bounds a caller-supplied string before it is logged.
