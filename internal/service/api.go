@@ -21,6 +21,7 @@ import (
 	"github.com/openzun/zun/internal/scheduler"
 	"github.com/openzun/zun/internal/store"
 	"github.com/openzun/zun/internal/store/sqlstore"
+	"github.com/openzun/zun/internal/volumeapi"
 )
 
 // API is a built zun-api: everything but the HTTP listener and the agent.
@@ -75,7 +76,11 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 		KeyFile:   filepath.Join(cfg.DataDir, "identity", "signing.key"),
 		TokenTTL:  cfg.TokenTTL,
 		PublicURL: cfg.PublicURL + "/identity",
-		Catalog:   []identity.CatalogEntry{{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"}},
+		Catalog: []identity.CatalogEntry{
+			{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"},
+			// TODO(merge): move to Service.RegisterService once identity has it.
+			{Type: "volumev3", Name: "cinderv3", URL: cfg.PublicURL + volumeapi.Prefix + "/v3/$(project_id)s"},
+		},
 	}, st.Identity(), log.With("component", "identity"))
 	if err != nil {
 		return nil, fmt.Errorf("failed to start identity: %w", err)
@@ -107,6 +112,9 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
 		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Logger: log})
+	vh := volumeapi.New(volumeapi.Config{PublicURL: cfg.PublicURL}, st.Volumes(), rpc.ComputeClient{Bus: b}, idn, nil, log).Handler()
+	srv.Mount(volumeapi.Prefix+"/", vh)
+	srv.Mount(volumeapi.Prefix, vh)
 	idh := http.StripPrefix("/identity", idn.Handler())
 	srv.Mount("/identity/", idh)
 	srv.Mount("/identity", idh)
