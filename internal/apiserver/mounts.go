@@ -109,6 +109,9 @@ func decodeMount(it map[string]json.RawMessage) (m model.Mount, n int, err error
 		if err != nil {
 			return m, 0, invalid("mounts.source", "The content of a bind mount must be base64.")
 		}
+		if len(b) > maxInjectedFile {
+			return m, 0, invalid("mounts.source", "An injected file may not exceed %d bytes.", maxInjectedFile)
+		}
 		m.Content, n = source, len(b)
 	case source != "" && size != 0, source == "" && size == 0:
 		return m, 0, invalid("mounts", "A volume mount needs either source=<volume> or size=<GB>, not both.")
