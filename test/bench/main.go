@@ -21,6 +21,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // params are the sizes of one run.
 type params struct {
 	bin          string
+	only         string        // "volume": run phase 1b alone
 	runs         int           // phase 1 measured runs of each path
 	parallel     int           // phase 2 containers per burst
 	rounds       int           // phase 2 bursts of each path
@@ -43,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	runs := fs.Int("runs", 30, "measured create-to-running runs of each path (phase 1)")
 	quick := fs.Bool("quick", false, "smoke test: fewer runs and containers, shorter windows")
 	out := fs.String("out", "", "also write the markdown report to this file")
+	only := fs.String("only", "", `run one phase alone: "volume" (create-to-running with a new volume)`)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,7 +52,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runs: *runs, parallel: 20, rounds: 3, scaleN: 10000, createPool: 16,
 		hammerG: 32, hammerWarm: time.Second, hammerDur: 10 * time.Second,
 		memN: 100, memSettle: 5 * time.Second, computeIdle: 10 * time.Second,
-		quick: *quick, pollInterval: 5 * time.Millisecond,
+		quick: *quick, pollInterval: 5 * time.Millisecond, only: *only,
+	}
+	if p.only != "" && p.only != "volume" {
+		fmt.Fprintln(stderr, "bench: -only takes volume")
+		return 2
 	}
 	if p.quick {
 		p.runs = min(p.runs, 5)
