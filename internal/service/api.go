@@ -78,7 +78,7 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 		PublicURL: cfg.PublicURL + "/identity",
 		Catalog: []identity.CatalogEntry{
 			{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"},
-			// TODO(merge): move to Service.RegisterService once identity has it.
+			// The volume service (Cinder v3); moves to Service.RegisterService when identity has it.
 			{Type: "volumev3", Name: "cinderv3", URL: cfg.PublicURL + volumeapi.Prefix + "/v3/$(project_id)s"},
 		},
 	}, st.Identity(), log.With("component", "identity"))
