@@ -144,6 +144,7 @@ type ContainerCreate struct {
 	AvailabilityZone string             `json:"availability_zone,omitempty"`
 	Hints            map[string]string  `json:"hints,omitempty"`
 	Host             string             `json:"host,omitempty"`
+	Mounts           []Mount            `json:"mounts,omitempty"`
 }
 
 // CreateRestart is the restart policy of a create request.

@@ -20,10 +20,6 @@ const (
 	minHostPort, maxHostPort = 30000, 32767
 )
 
-// forbiddenMountRoots are kernel file systems the runtime sets up; a
-// volume mounted over them would hide or replace them.
-var forbiddenMountRoots = []string{"/proc", "/sys", "/dev"}
-
 // capsuleTemplate is a parsed template: the capsule without identity,
 // and whether members asked for imagePullPolicy (a policy-guarded field).
 type capsuleTemplate struct {

@@ -257,6 +257,7 @@ func (s *Server) containerDelete(q *request) (int, any, error) {
 			return 0, nil, err
 		}
 		// Never placed: nothing on any host to remove.
+		s.releaseVolumes(q.ctx, c.UUID)
 		if err := s.store.Containers().Delete(zunctx.System(q.ctx), c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return 0, nil, err
 		}

@@ -22,7 +22,7 @@ var createFields = map[string]int{
 // run yet; an empty value is accepted (python-zunclient sends "nets": []).
 var needsService = map[string]string{
 	"nets": "network", "security_groups": "network", "exposed_ports": "network",
-	"mounts": "volume", "registry": "registry",
+	"registry": "registry",
 }
 
 const defaultCPU, defaultMemory = 1.0, 512
@@ -129,6 +129,8 @@ func parseCreateField(c *model.Container, field string, raw json.RawMessage, min
 		c.RequestedHost, err = decodeString("host", raw, 1, 255)
 	case "healthcheck":
 		c.Healthcheck, err = decodeHealthcheck(raw)
+	case "mounts":
+		c.Mounts, err = decodeMounts(raw, minor)
 	case "cpu_policy":
 		c.CPUPolicy, err = decodeEnum("cpu_policy", raw, "shared", "dedicated")
 		if err == nil && c.CPUPolicy == "dedicated" {

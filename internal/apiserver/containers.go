@@ -116,16 +116,24 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if c.Name == "" {
 		c.Name = generateName(rand.IntN(1<<20), rand.IntN(1<<20))
 	}
+	if err := s.checkDiskQuota(q.ctx, c); err != nil {
+		return 0, nil, err
+	}
+	volumeHost, err := s.reserveVolumes(q, c)
+	if err != nil {
+		return 0, nil, err
+	}
 	// The quota check and the insert are one transaction under the
 	// project's quota lock: a burst of creates never passes the limit.
 	if err := s.store.Containers().CreateInQuota(q.ctx, c); err != nil {
+		s.releaseVolumes(q.ctx, c.UUID)
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A container with name %s already exists.", c.Name))
 		}
 		return 0, nil, err
 	}
 	s.recordAction(q, c, "create")
-	c = s.place(q, c)
+	c = s.place(q, c, volumeHost)
 	q.w.Header().Set("Location", s.base(q)+"/v1/containers/"+c.UUID)
 	return http.StatusAccepted, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
@@ -133,10 +141,11 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 // place schedules c, claims its resources and hands it to its host. A
 // failure leaves the container in Error with the reason, as Zun does; the
 // request itself still succeeds (202).
-func (s *Server) place(q *request, c *model.Container) *model.Container {
+func (s *Server) place(q *request, c *model.Container, volumeHost string) *model.Container {
 	ctx := zunctx.System(q.ctx)
 	req := &scheduler.Request{ContainerUUID: c.UUID, CPU: c.CPU, Memory: c.Memory, Disk: c.Disk,
-		AvailabilityZone: c.AvailabilityZone, Runtime: c.Runtime, RequestedHost: c.RequestedHost, Hints: c.Hints}
+		AvailabilityZone: c.AvailabilityZone, Runtime: c.Runtime, RequestedHost: c.RequestedHost, Hints: c.Hints,
+		VolumeHost: volumeHost}
 	host, err := s.sched.Schedule(ctx, req)
 	if err != nil {
 		return s.failCreate(q, c, err)
@@ -153,6 +162,7 @@ func (s *Server) place(q *request, c *model.Container) *model.Container {
 func (s *Server) failCreate(q *request, c *model.Container, cause error) *model.Container {
 	// The scheduler's no-host error reads exactly as Zun's reason.
 	reason := cause.Error()
+	s.releaseVolumes(q.ctx, c.UUID)
 	upd, err := s.store.Containers().Update(zunctx.System(q.ctx), c.UUID, func(x *model.Container) error {
 		x.Status, x.StatusReason, x.TaskState, x.Host = api.StatusError, reason, "", ""
 		return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -19,7 +20,7 @@ type createFlags struct {
 	runtime, hostname, az, healthcheck, host, entrypoint, format string
 	cpu                                                          float64
 	disk                                                         int
-	env, labels, hints                                           []string
+	env, labels, hints, mounts                                   []string
 	autoRemove, interactive, autoHeal, privileged                bool
 }
 
@@ -40,6 +41,8 @@ func (f *createFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.autoRemove, "auto-remove", false, "Automatically remove the container when it exits")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "Keep STDIN open even if not attached, allocate a pseudo-TTY")
 	fl.StringArrayVar(&f.hints, "hint", nil, "Scheduler hints (key=value[,key=value]; may be repeated)")
+	fl.StringArrayVar(&f.mounts, "mount", nil, "A volume or file to mount: source=<volume>,destination=<path>, size=<GB>,destination=<path> "+
+		"for a new volume, or type=bind,source=<local file>,destination=<path> to inject a file (may be repeated)")
 	fl.StringVar(&f.runtime, "runtime", "", `The runtime to use for this container, e.g. "runc"`)
 	fl.StringVar(&f.hostname, "hostname", "", "Container host name")
 	fl.StringVar(&f.az, "availability-zone", "", "The availability zone of the container")
@@ -85,6 +88,9 @@ func (f *createFlags) request(cmd *cobra.Command, args []string) (api.ContainerC
 		return req, err
 	}
 	if req.Hints, err = keyValues("--hint", f.hints); err != nil {
+		return req, err
+	}
+	if req.Mounts, err = parseMounts(f.mounts, os.ReadFile); err != nil {
 		return req, err
 	}
 	if f.restart != "" {

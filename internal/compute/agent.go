@@ -14,6 +14,7 @@ import (
 	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/rpc"
+	"github.com/openzun/zun/internal/volume/local"
 	"github.com/openzun/zun/internal/zunctx"
 )
 
@@ -24,6 +25,8 @@ type Agent struct {
 	bus  bus.Bus
 	cond rpc.ConductorClient
 	log  *slog.Logger
+	// vols is the volume backend; nil when Config.VolumeDir is empty.
+	vols VolumeBackend
 
 	locks keyedMutex
 	// wg tracks running operations so Run can wait for them on shutdown.
@@ -56,7 +59,16 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 		}
 		cfg.Host = h
 	}
+	var vols VolumeBackend
+	if cfg.VolumeDir != "" {
+		b, err := local.New(cfg.VolumeDir, logger.With("component", "volumes"))
+		if err != nil {
+			return nil, err
+		}
+		vols = b
+	}
 	a := &Agent{
+		vols:     vols,
 		cfg:      cfg,
 		drv:      drv,
 		bus:      b,
@@ -208,6 +220,7 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodExecResize:      a.callExecResize,
 		rpc.MethodGetArchive:      a.callGetArchive,
 		rpc.MethodPutArchive:      a.callPutArchive,
+		rpc.MethodVolumeDelete:    a.opVolumeDelete,
 	}
 }
 

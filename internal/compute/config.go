@@ -42,6 +42,9 @@ type Config struct {
 	MaxArchiveBytes int64
 	// MaxArchiveEntries caps the entries of a put_archive archive.
 	MaxArchiveEntries int
+	// VolumeDir (absolute) holds the local volumes and injected files;
+	// empty leaves the host without volumes.
+	VolumeDir string
 }
 
 func (c *Config) setDefaults() {

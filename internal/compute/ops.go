@@ -136,12 +136,22 @@ func (a *Agent) create(ctx context.Context, c *model.Container, task string) err
 		return err
 	}
 	var id string
+	var mountErr error
 	err = a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), ExpectTask: api.TaskImagePulling}, func() error {
+		// Volumes are attached and files written before the engine
+		// create that binds them.
+		if mountErr = a.prepareMounts(ctx, c); mountErr != nil {
+			return mountErr
+		}
 		var err error
 		id, err = a.drv.Create(ctx, c)
 		return err
 	})
 	tm.step(ctx, "engine create, report "+task)
+	if mountErr != nil {
+		a.fail(ctx, c, task, mountErr)
+		return mountErr
+	}
 	if err != nil {
 		err = fmt.Errorf("failed to create container: %w", err)
 		a.fail(ctx, c, task, err)
@@ -226,6 +236,11 @@ func (a *Agent) remove(ctx context.Context, c *model.Container, force, stop bool
 	}
 	if err := a.drv.Delete(ctx, c, force || stop); err != nil {
 		err = fmt.Errorf("failed to delete container: %w", err)
+		a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, StatusReason: ptr(err.Error()), Status: ptr(api.StatusError), TaskState: ptr(""), ExpectTask: api.TaskContainerDeleting})
+		return err
+	}
+	if err := a.releaseMounts(ctx, c); err != nil {
+		err = fmt.Errorf("failed to release volumes: %w", err)
 		a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, StatusReason: ptr(err.Error()), Status: ptr(api.StatusError), TaskState: ptr(""), ExpectTask: api.TaskContainerDeleting})
 		return err
 	}

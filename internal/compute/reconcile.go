@@ -38,6 +38,9 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		}
 		engine[s.UUID] = s
 	}
+	if startup {
+		a.reconcileVolumes(ctx, records)
+	}
 	known := make(map[string]bool, len(records))
 	for i := range records {
 		c := &records[i]
@@ -147,6 +150,10 @@ func (a *Agent) missing(ctx context.Context, c *model.Container) {
 	case c.Status == api.StatusError && c.ContainerID == "":
 		// Never created (failed create): nothing to reconcile.
 	case c.AutoRemove:
+		if err := a.releaseMounts(ctx, c); err != nil {
+			a.log.Warn("failed to release volumes", "uuid", c.UUID, "err", err)
+			return
+		}
 		_ = a.cond.ContainerGone(ctx, rpc.ContainerGone{UUID: c.UUID, Host: a.cfg.Host})
 	case c.AutoHeal:
 		a.log.Info("auto-healing missing container", "uuid", c.UUID)

@@ -52,6 +52,9 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodHostContainers:  decode(c.hostContainers),
 		rpc.MethodActionEvent:     decode(c.actionEvent),
 		rpc.MethodConsoleHost:     decode(c.consoleHost),
+		rpc.MethodVolumesAttached: decode(c.volumesAttached),
+		rpc.MethodVolumeGone:      decode(c.volumeGone),
+		rpc.MethodHostVolumes:     decode(c.hostVolumes),
 	}
 	maps.Copy(methods, c.capsuleMethods())
 	var subs []bus.Subscription
@@ -224,6 +227,9 @@ func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any
 	}
 	if ct.Host != g.Host {
 		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
+	}
+	if err := c.releaseVolumes(ctx, g.UUID); err != nil {
+		return nil, err
 	}
 	if err := c.st.Containers().Delete(ctx, g.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err

@@ -221,7 +221,7 @@ func (s *Service) names(ctx context.Context) (roleIDs, domains map[string]string
 func (s *Service) handleCatalog(w http.ResponseWriter, _ *http.Request, c *claims) {
 	catalog := []serviceView{}
 	if c.ProjectID != "" || c.DomainID != "" {
-		catalog = s.catalog()
+		catalog = s.catalog(c.ProjectID)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"catalog": catalog, "links": s.links("/v3/auth/catalog")})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/openzun/zun/internal/model"
@@ -119,15 +120,18 @@ func (s *Service) tokenBody(c *claims, u *model.User, p *model.Project, d *model
 		v.Roles = append(v.Roles, ref{ID: roleIDs[name], Name: name})
 	}
 	if withCatalog {
-		v.Catalog = s.catalog()
+		v.Catalog = s.catalog(c.ProjectID)
 	}
 	return map[string]tokenView{"token": v}
 }
 
 // catalog renders the configured services, each with a public, internal
 // and admin endpoint. Ids are derived from the entries, so they are stable
-// across restarts.
-func (s *Service) catalog() []serviceView {
+// across restarts. "$(project_id)s" and "%(project_id)s" in a URL become
+// the token's project, as Keystone substitutes them (the volume service's
+// URLs carry the project).
+func (s *Service) catalog(projectID string) []serviceView {
+	sub := strings.NewReplacer("$(project_id)s", projectID, "%(project_id)s", projectID, "$(tenant_id)s", projectID, "%(tenant_id)s", projectID)
 	s.catalogMu.RLock()
 	defer s.catalogMu.RUnlock()
 	out := make([]serviceView, 0, len(s.services))
@@ -139,7 +143,7 @@ func (s *Service) catalog() []serviceView {
 				Interface: iface,
 				Region:    s.cfg.Region,
 				RegionID:  s.cfg.Region,
-				URL:       e.URL,
+				URL:       sub.Replace(e.URL),
 			})
 		}
 		out = append(out, sv)

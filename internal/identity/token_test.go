@@ -177,7 +177,7 @@ func TestConfigValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := svc.catalog()
+	cat := svc.catalog("p1")
 	if len(cat) != 1 || cat[0].Type != "identity" || cat[0].Endpoints[0].URL != "http://h:9517/identity" || cat[0].Endpoints[0].Region != "R2" {
 		t.Fatalf("catalog: %+v", cat)
 	}

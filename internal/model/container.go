@@ -51,6 +51,8 @@ type Container struct {
 	AvailabilityZone string            `json:"availability_zone,omitempty"`
 	Hints            map[string]string `json:"hints,omitempty"`
 	RequestedHost    string            `json:"requested_host,omitempty"`
+	// Mounts are the volumes and injected files of the container (1.11).
+	Mounts []Mount `json:"mounts,omitempty"`
 	// Run asks the compute agent to start the container after creating it.
 	Run bool `json:"run"`
 

@@ -77,6 +77,13 @@ var defaultRules = []Default{
 	{"container:action:events", adminAPI, "See the events (with tracebacks) of a container action.", ops("GET " + ctr + "/container_actions/{request_id}")},
 
 	// capsules
+	// volumes (the Cinder v3 subset at /volume/v3/{project_id})
+	{"volume:create", adminOrOwner, "Create a volume.", ops("POST /volume/v3/{project_id}/volumes")},
+	{"volume:get", adminOrOwner, "Show a volume or its attachments.", ops("GET /volume/v3/{project_id}/volumes/{volume_id}")},
+	{"volume:get_all", adminOrOwner, "List the volumes of the project.", ops("GET /volume/v3/{project_id}/volumes")},
+	{"volume:delete", adminOrOwner, "Delete a volume.", ops("DELETE /volume/v3/{project_id}/volumes/{volume_id}")},
+	{"volume:get_all_all_projects", adminAPI, "List the volumes of all projects.", ops("GET /volume/v3/{project_id}/volumes")},
+
 	{"capsule:create", adminOrOwner, "Create a capsule.", ops("POST /v1/capsules")},
 	{"capsule:delete", adminOrOwner, "Delete a capsule.", ops("DELETE /v1/capsules/{capsule_ident}")},
 	{"capsule:delete_all_projects", adminAPI, "Delete a capsule of any project.", ops("DELETE /v1/capsules/{capsule_ident}")},

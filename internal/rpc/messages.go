@@ -63,6 +63,8 @@ type ContainerRequest struct {
 	Console *ConsoleRequest `json:"console,omitempty"`
 	// get_archive, put_archive.
 	Archive *ArchiveRequest `json:"archive,omitempty"`
+	// VolumeID names the volume of MethodVolumeDelete.
+	VolumeID string `json:"volume_id,omitempty"`
 }
 
 // LogsReply is the answer of MethodLogs.

@@ -21,6 +21,7 @@ import (
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
 	"github.com/openzun/zun/internal/store"
+	"github.com/openzun/zun/internal/volumeapi"
 )
 
 // API is a built zun-api: everything but the HTTP listener and the agent.
@@ -108,6 +109,9 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	if err := a.Policy.Check(used...); err != nil {
 		return nil, err
 	}
+	vh := volumeapi.New(volumeapi.Config{PublicURL: cfg.PublicURL}, st.Volumes(), rpc.ComputeClient{Bus: b}, auth, a.Policy, log).Handler()
+	srv.Mount(volumeapi.Prefix+"/", vh)
+	srv.Mount(volumeapi.Prefix, vh)
 	if a.Identity != nil {
 		idh := http.StripPrefix("/identity", a.Identity.Handler())
 		srv.Mount("/identity/", idh)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/openzun/zun/internal/bus"
 	"github.com/openzun/zun/internal/bus/natsbus"
@@ -80,5 +81,20 @@ func ComputeConfig(cfg config.Config) compute.Config {
 		CPUAllocationRatio: cfg.CPUAllocationRatio, RAMAllocationRatio: cfg.RAMAllocationRatio,
 		ReservedMemory: cfg.ReservedHostMemory,
 		ConsoleListen:  cfg.ConsoleListen, ConsoleAdvertise: cfg.ConsoleAdvertise,
-		MaxSessionsPerContainer: int(cfg.ConsoleMaxSessionsContainer)}
+		MaxSessionsPerContainer: int(cfg.ConsoleMaxSessionsContainer),
+		VolumeDir:               volumeDir(cfg.DataDir)}
+
+}
+
+// volumeDir is where the agent keeps local volumes: under the data dir,
+// made absolute because it becomes the source of bind mounts.
+func volumeDir(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(filepath.Join(dataDir, "volumes"))
+	if err != nil {
+		return ""
+	}
+	return abs
 }

@@ -31,7 +31,7 @@ func catalogEntries(cfg config.Config) ([]identity.CatalogEntry, error) {
 	entries := []identity.CatalogEntry{
 		{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"},
 		{Type: "network", Name: "neutron", URL: cfg.PublicURL + "/networking"},
-		{Type: "volumev3", Name: "cinderv3", URL: cfg.PublicURL + "/volume/v3"},
+		{Type: "volumev3", Name: "cinderv3", URL: cfg.PublicURL + "/volume/v3/$(project_id)s"},
 		{Type: "image", Name: "glance", URL: cfg.PublicURL + "/image"},
 	}
 	if cfg.CatalogURLs == "" {

@@ -25,6 +25,7 @@ type Store interface {
 	Identity() Identity
 	Quotas() Quotas
 	Capsules() Capsules
+	Volumes() Volumes
 	Close() error
 }
 

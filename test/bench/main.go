@@ -23,6 +23,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // params are the sizes of one run.
 type params struct {
 	bin          string
+	only         string        // "volume": run phase 1b alone
 	runs         int           // phase 1 measured runs of each path
 	parallel     int           // phase 2 containers per burst
 	rounds       int           // phase 2 bursts of each path
@@ -43,7 +44,7 @@ type params struct {
 }
 
 // phaseNames are the values of -phases.
-var phaseNames = []string{"latency", "parallel", "many", "scale", "compute"}
+var phaseNames = []string{"latency", "volume", "parallel", "many", "scale", "compute"}
 
 func (p params) on(phase string) bool { return p.phases[phase] }
 
@@ -59,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "--log-level of the started services (debug adds the agent's step timings)")
 	keepLogs := fs.String("keep-logs", "", "copy the started services' logs to this directory before removing them")
 	capsuleOnly := fs.Bool("capsule-only", false, "run only the capsule phase (capsule against its containers one by one)")
+	only := fs.String("only", "", `run one phase alone: "volume" (create-to-running with a new volume)`)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -66,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runs: *runs, parallel: 20, rounds: 3, scaleN: 10000, createPool: 16,
 		hammerG: 32, hammerWarm: time.Second, hammerDur: 10 * time.Second,
 		memN: 100, memSettle: 5 * time.Second, computeIdle: 10 * time.Second,
-		quick: *quick, pollInterval: *poll, capsuleOnly: *capsuleOnly,
+		quick: *quick, pollInterval: *poll, capsuleOnly: *capsuleOnly, only: *only,
 		logLevel: *logLevel, keepLogs: *keepLogs, phases: map[string]bool{},
 	}
 	for _, ph := range strings.Split(*phases, ",") {

@@ -26,6 +26,7 @@ func (r *report) markdown() string {
 	f("\n")
 	var sum []summaryRow
 	sum = append(sum, r.latencySection(f)...)
+	sum = append(sum, r.volumeSection(f)...)
 	sum = append(sum, r.parallelSection(f)...)
 	sum = append(sum, r.scaleSection(f)...)
 	sum = append(sum, r.memorySection(f)...)

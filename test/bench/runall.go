@@ -17,6 +17,7 @@ type report struct {
 	setupErr              error
 	idle                  memResult
 	latency               *latencyResult
+	volume                *volumeResult
 	parallel              *parallelResult
 	parDiag               []*parallelResult // other polling, to show the polling's cost
 	loadBefore, loadAfter string
@@ -38,6 +39,9 @@ func (r *report) errs() []error {
 	add(r.idle.Err)
 	if r.latency != nil {
 		add(r.latency.Err)
+	}
+	if r.volume != nil {
+		add(r.volume.Err)
 	}
 	if r.parallel != nil {
 		add(r.parallel.Err)
@@ -79,8 +83,19 @@ func (b *bench) runAll(ctx context.Context) *report {
 		b.capsuleOnly(ctx, rep)
 		return rep
 	}
+	if b.p.only == "volume" {
+		a, err := b.startAIO(ctx, "docker", true)
+		if err != nil {
+			rep.setupErr = fmt.Errorf("starting the docker all-in-one: %w", err)
+			return rep
+		}
+		defer a.stop()
+		v := b.phaseVolume(ctx, a)
+		rep.volume = &v
+		return rep
+	}
 
-	if b.p.on("latency") || b.p.on("parallel") || b.p.on("many") {
+	if b.p.on("latency") || b.p.on("volume") || b.p.on("parallel") || b.p.on("many") {
 		b.dockerPhases(ctx, rep)
 	}
 	if ctx.Err() != nil {
@@ -122,6 +137,17 @@ func (b *bench) dockerPhases(ctx context.Context, rep *report) {
 		rep.latency = &l
 		if l.Err != nil && ctx.Err() == nil {
 			b.log.Error("phase 1 failed", "err", l.Err, "log", a.proc.logTail(20))
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if b.p.on("volume") {
+		b.log.Info("phase 1b: create-to-running with a new 1 GB volume", "runs", volumeRuns(b.p.runs))
+		v := b.phaseVolume(ctx, a)
+		rep.volume = &v
+		if v.Err != nil && ctx.Err() == nil {
+			b.log.Error("phase 1b failed", "err", v.Err, "log", a.proc.logTail(20))
 		}
 	}
 	if ctx.Err() != nil {

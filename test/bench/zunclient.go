@@ -116,6 +116,7 @@ type createReq struct {
 	CPU     float64           `json:"cpu,omitempty"`
 	Memory  string            `json:"memory,omitempty"`
 	Labels  map[string]string `json:"labels,omitempty"`
+	Mounts  []map[string]any  `json:"mounts,omitempty"`
 }
 
 // ctr is the part of the container view the driver reads.

@@ -165,6 +165,27 @@ func rules() []rule {
 				return slices.Compact(bad)
 			},
 		},
+		{
+			name: "agent-no-store",
+			why: "compute agents and their volume backend hold no database credentials: " +
+				"state reaches them through the conductor over the bus",
+			scope: func(rel string) bool {
+				return under(rel, "internal/compute") || under(rel, "internal/volume")
+			},
+			check: func(g *graph, p *pkg) []string {
+				var bad []string
+				for _, dep := range p.Deps {
+					if r, ok := g.rel(dep); ok && under(r, "internal/store") {
+						bad = append(bad, "imports "+g.chain(p.ImportPath, dep))
+						continue
+					}
+					if hasPrefixPath(dep, "modernc.org/sqlite", "github.com/jackc/pgx") {
+						bad = append(bad, "imports SQL driver "+g.chain(p.ImportPath, dep))
+					}
+				}
+				return bad
+			},
+		},
 	}
 }
 

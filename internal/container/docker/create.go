@@ -9,6 +9,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	dcontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/openzun/zun/internal/container"
@@ -71,7 +72,7 @@ func (d *Driver) existing(ctx context.Context, c *model.Container) (string, erro
 }
 
 // createSpec builds the engine configuration of c.
-func (d *Driver) createSpec(c *model.Container) (*dcontainer.Config, *dcontainer.HostConfig, error) {
+func (d *Driver) createSpec(c *model.Container) (_ *dcontainer.Config, _ *dcontainer.HostConfig, err error) {
 	if c.UUID == "" || c.Image == "" {
 		return nil, nil, fmt.Errorf("container needs a uuid and an image: %w", errdefs.ErrInvalidArgument)
 	}
@@ -140,6 +141,9 @@ func (d *Driver) createSpec(c *model.Container) (*dcontainer.Config, *dcontainer
 			MaximumRetryCount: rp.MaximumRetryCount,
 		}
 	}
+	if host.Mounts, err = binds(c.Mounts); err != nil {
+		return nil, nil, err
+	}
 	if c.Disk > 0 && d.quota {
 		host.StorageOpt = map[string]string{"size": fmt.Sprintf("%dG", c.Disk)}
 	}
@@ -160,6 +164,22 @@ func resources(cpu float64, memoryMiB int64) dcontainer.Resources {
 		r.MemorySwap = r.Memory
 	}
 	return r
+}
+
+// binds turns the prepared mounts of a container (volumes and injected
+// files, whose host paths the compute agent built) into bind mounts. A
+// mount without a host path was not prepared: refuse rather than let the
+// engine create an empty directory.
+func binds(ms []model.Mount) ([]mount.Mount, error) {
+	var out []mount.Mount
+	for _, m := range ms {
+		if m.HostPath == "" || m.Destination == "" {
+			return nil, fmt.Errorf("mount at %q was not prepared on the host: %w", m.Destination, errdefs.ErrInvalidArgument)
+		}
+		out = append(out, mount.Mount{Type: mount.TypeBind, Source: m.HostPath, Target: m.Destination,
+			BindOptions: &mount.BindOptions{Propagation: mount.PropagationRPrivate}})
+	}
+	return out, nil
 }
 
 func nonEmpty(s []string) []string {

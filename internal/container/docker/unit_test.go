@@ -9,10 +9,12 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	dcontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/model"
 )
 
 func TestStatsMap(t *testing.T) {
@@ -182,5 +184,21 @@ func TestHelpers(t *testing.T) {
 	}
 	if got := envList(map[string]string{"B": "2", "A": "1"}); fmt.Sprint(got) != "[A=1 B=2]" {
 		t.Errorf("env = %v", got)
+	}
+}
+
+func TestBindsNeedPreparedHostPaths(t *testing.T) {
+	got, err := binds([]model.Mount{
+		{Type: model.MountVolume, VolumeID: "v", Destination: "/data", HostPath: "/var/lib/zun/volumes/mnt/v/data"},
+		{Type: model.MountBind, Content: "eA==", Destination: "/etc/x", HostPath: "/var/lib/zun/volumes/files/c/1"},
+	})
+	if err != nil || len(got) != 2 || got[0].Source != "/var/lib/zun/volumes/mnt/v/data" || got[0].Target != "/data" ||
+		got[1].Type != mount.TypeBind || got[1].Target != "/etc/x" {
+		t.Fatalf("binds = %+v, %v", got, err)
+	}
+	// A mount the agent did not prepare never reaches the engine (which
+	// would create an empty host directory for it).
+	if _, err := binds([]model.Mount{{Type: model.MountVolume, VolumeID: "v", Destination: "/data"}}); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Fatalf("unprepared mount: %v", err)
 	}
 }

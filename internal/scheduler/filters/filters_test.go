@@ -89,6 +89,9 @@ func TestFilters(t *testing.T) {
 		{"requested host none", filters.RequestedHost{}, host(), schedcore.Request{}, true},
 		{"requested host match", filters.RequestedHost{}, host(), schedcore.Request{RequestedHost: "h1"}, true},
 		{"requested host other", filters.RequestedHost{}, host(), schedcore.Request{RequestedHost: "h2"}, false},
+		{"volume host none", filters.VolumeHost{}, host(), schedcore.Request{}, true},
+		{"volume host match", filters.VolumeHost{}, host(), schedcore.Request{VolumeHost: "h1"}, true},
+		{"volume host other", filters.VolumeHost{}, host(), schedcore.Request{VolumeHost: "h2"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

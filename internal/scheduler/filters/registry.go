@@ -31,7 +31,7 @@ type Options struct {
 func DefaultNames() []string {
 	return []string{
 		"AvailabilityZoneFilter", "ComputeFilter", "RuntimeFilter", "RequestedHostFilter",
-		"LabelFilter", "CPUFilter", "RamFilter", "DiskFilter",
+		"LabelFilter", "CPUFilter", "RamFilter", "DiskFilter", "VolumeHostFilter",
 	}
 }
 
@@ -55,6 +55,8 @@ func ByName(name string, o Options) (schedcore.Filter, error) {
 		return Runtime{}, nil
 	case "LabelFilter":
 		return Label{}, nil
+	case "VolumeHostFilter":
+		return VolumeHost{}, nil
 	case "CPUFilter":
 		return CPU{}, nil
 	case "RamFilter":

@@ -18,6 +18,9 @@ type Request struct {
 	Runtime string
 	// RequestedHost pins the container to one hostname (admin only).
 	RequestedHost string
+	// VolumeHost is the host holding the container's local volumes (set
+	// when one of them already has a host).
+	VolumeHost string
 	// Hints are the scheduler hints of the create request. A key
 	// "label:<k>" with value <v> (from `--hint label:<k>=<v>`) requires the
 	// host's daemon label <k> to equal <v>.

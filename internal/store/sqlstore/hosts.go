@@ -197,5 +197,9 @@ func (h *hosts) Usage(ctx context.Context) (map[string]model.Usage, error) {
 	if err := rows.Err(); err != nil {
 		return nil, h.s.d.dbError(err, "read usage")
 	}
+	// Volumes take room on their host's disk whether attached or not.
+	if err := h.s.volumeDiskUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

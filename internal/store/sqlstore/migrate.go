@@ -48,11 +48,13 @@ func migrate(ctx context.Context, p *pool, logger *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	if current > len(all) {
-		logger.Warn("database schema is newer than this binary", "database_version", current, "binary_version", len(all))
+	if latest := all[len(all)-1].Version; current > latest {
+		logger.Warn("database schema is newer than this binary", "database_version", current, "binary_version", latest)
 		return nil
 	}
-	for _, m := range all[current:] {
+	// Every migration not recorded yet, gaps included (applyMigration skips
+	// recorded ones), so a lower number merged later is still applied.
+	for _, m := range all {
 		if err := applyMigration(ctx, conn, p.d, m); err != nil {
 			return err
 		}

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Quotas/CreateConcurrent", testQuotaCreateConcurrent},
 		{"Quotas/UpdateConcurrent", testQuotaUpdateConcurrent},
 		{"Capsules", testCapsules},
+		{"Volumes", testVolumes},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
