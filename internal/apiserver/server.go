@@ -150,9 +150,11 @@ func (s *Server) Handler() http.Handler {
 // withoutTrailingSlash serves "/v1/containers/" as "/v1/containers":
 // python-zunclient adds the slash when it sends a query
 // (GET /v1/containers/?all_projects=True), and Zun's routing accepts both.
+// Only the Zun API's paths: mounted services (/identity, /volume) route
+// their own slashes (Cinder's version document is at "/volume/").
 func withoutTrailingSlash(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		if p := r.URL.Path; strings.HasPrefix(p, "/v1/") && len(p) > len("/v1/") && strings.HasSuffix(p, "/") {
 			u := *r.URL
 			u.Path, u.RawPath = strings.TrimRight(p, "/"), ""
 			if u.Path == "" {
