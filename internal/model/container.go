@@ -28,6 +28,8 @@ type Container struct {
 	Image           string            `json:"image"`
 	ImageDriver     string            `json:"image_driver,omitempty"`
 	ImagePullPolicy string            `json:"image_pull_policy,omitempty"`
+	// RegistryID is the registry whose credentials pull the image (1.31).
+	RegistryID string `json:"registry_id,omitempty"`
 	Command         []string          `json:"command,omitempty"`
 	Entrypoint      []string          `json:"entrypoint,omitempty"`
 	CPU             float64           `json:"cpu"`

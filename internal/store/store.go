@@ -23,6 +23,9 @@ type Store interface {
 	Services() Services
 	Actions() Actions
 	Identity() Identity
+	GlanceImages() GlanceImages
+	Images() Images
+	Registries() Registries
 	Close() error
 }
 

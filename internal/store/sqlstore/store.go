@@ -27,6 +27,9 @@ type Store struct {
 	services   *services
 	actions    *actions
 	identity   *identity
+	glance     *glanceImages
+	images     *images
+	registries *registries
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,6 +61,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	s.services = &services{s: s}
 	s.actions = &actions{s: s}
 	s.identity = &identity{s: s}
+	s.glance, s.images, s.registries = newGlanceImages(s), newImages(s), newRegistries(s)
 	return s, nil
 }
 
@@ -102,6 +106,15 @@ func (s *Store) Actions() store.Actions { return s.actions }
 
 // Identity returns the identity store.
 func (s *Store) Identity() store.Identity { return s.identity }
+
+// GlanceImages returns the image service's records.
+func (s *Store) GlanceImages() store.GlanceImages { return s.glance }
+
+// Images returns the per-host image records.
+func (s *Store) Images() store.Images { return s.images }
+
+// Registries returns the private registries.
+func (s *Store) Registries() store.Registries { return s.registries }
 
 // Close closes the database pools.
 func (s *Store) Close() error {

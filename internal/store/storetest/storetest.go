@@ -39,6 +39,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Services", testServices},
 		{"Actions", testActions},
 		{"Identity", testIdentity},
+		{"GlanceImages", testGlanceImages},
+		{"Images", testImages},
+		{"Registries", testRegistries},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
