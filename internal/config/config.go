@@ -61,6 +61,19 @@ type Config struct {
 	AdminPassword string
 	TokenTTL      time.Duration
 	LogLevel      string
+	// Images: MaxImageSize caps an upload to the image service (MiB); the
+	// image GC of each compute host runs every ImageGCInterval (0: off) and
+	// removes images Zun brought to the host that no container uses, once
+	// unused for ImageGCMinAge, or sooner (least recently used first) while
+	// the engine's disk is above ImageGCHighPercent, down to
+	// ImageGCLowPercent. ImageGCPinned (comma separated references) are
+	// never removed.
+	MaxImageSize       int64
+	ImageGCInterval    time.Duration
+	ImageGCMinAge      time.Duration
+	ImageGCHighPercent int64
+	ImageGCLowPercent  int64
+	ImageGCPinned      string
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
@@ -83,6 +96,12 @@ func Default() Config {
 		ServiceDownTime:    180 * time.Second,
 		TokenTTL:           time.Hour,
 		LogLevel:           "info",
+		MaxImageSize:       2048,
+		ImageGCInterval:    time.Hour,
+		ImageGCMinAge:      24 * time.Hour,
+		ImageGCHighPercent: 85,
+		ImageGCLowPercent:  75,
+		ImageGCPinned:      "busybox:1.35,kubernetes/pause:3.5",
 	}
 }
 
@@ -122,6 +141,12 @@ func (c *Config) fields() []field {
 		{name: "admin-password", usage: "bootstrap admin password (default: generated into data-dir)", str: &c.AdminPassword},
 		{name: "token-ttl", usage: "lifetime of issued tokens", dur: &c.TokenTTL},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "max-image-size", usage: "largest image the image service accepts, MiB", i: &c.MaxImageSize},
+		{name: "image-gc-interval", usage: "period of the unused-image GC of each compute host (0 disables it)", dur: &c.ImageGCInterval},
+		{name: "image-gc-min-age", usage: "an image unused for this long is removed by the GC", dur: &c.ImageGCMinAge},
+		{name: "image-gc-high-percent", usage: "disk usage of the engine above which the GC removes unused images regardless of age", i: &c.ImageGCHighPercent},
+		{name: "image-gc-low-percent", usage: "disk usage the pressure-driven GC brings the engine down to", i: &c.ImageGCLowPercent},
+		{name: "image-gc-pinned", usage: "comma-separated image references the GC never removes", str: &c.ImageGCPinned},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
 	}
 }
