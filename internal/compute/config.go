@@ -26,6 +26,11 @@ type Config struct {
 	MaxExecOutput int
 	// DefaultStopTimeout is used when a stop names none.
 	DefaultStopTimeout time.Duration
+	// ImageCacheDir keeps the verified archives the glance image driver
+	// downloaded (default: a directory under the OS temp dir).
+	ImageCacheDir string
+	// ImageGC configures the unused-image GC (imagegc.go).
+	ImageGC ImageGCConfig
 }
 
 func (c *Config) setDefaults() {
@@ -59,6 +64,7 @@ func (c *Config) setDefaults() {
 	if c.MaxExecOutput <= 0 {
 		c.MaxExecOutput = 1 << 20
 	}
+	c.ImageGC.setDefaults()
 	if c.DefaultStopTimeout <= 0 {
 		c.DefaultStopTimeout = 10 * time.Second
 	}

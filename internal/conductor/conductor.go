@@ -31,6 +31,8 @@ type Conductor struct {
 	sched Invalidator
 	log   *slog.Logger
 	now   func() time.Time
+	// glance serves the glance image driver's downloads (WithImages).
+	glance GlanceImages
 }
 
 // New returns a conductor; sched may be nil.
@@ -49,6 +51,9 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodContainerGone:   decode(c.containerGone),
 		rpc.MethodHostContainers:  decode(c.hostContainers),
 		rpc.MethodActionEvent:     decode(c.actionEvent),
+	}
+	for m, h := range c.imageMethods() {
+		methods[m] = h
 	}
 	var subs []bus.Subscription
 	for m, h := range methods {

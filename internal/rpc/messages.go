@@ -24,6 +24,10 @@ const (
 	MethodExec    = "exec"
 	MethodUpdate  = "update"
 	MethodShow    = "show"
+	// Images (rpc/images.go).
+	MethodImagePull   = "image_pull"
+	MethodImageDelete = "image_delete"
+	MethodCommit      = "commit"
 )
 
 // Conductor methods (subject zun.conductor.<method>).
@@ -59,6 +63,11 @@ type ContainerRequest struct {
 	// Update.
 	CPU    float64 `json:"cpu,omitempty"`
 	Memory int64   `json:"memory,omitempty"`
+	// Create, rebuild and image pull: the registry credential of this
+	// pull only (decrypted by the API, never stored by the agent).
+	RegistryAuth *container.RegistryAuth `json:"registry_auth,omitempty"`
+	// Image pull, image delete and commit.
+	ImageOp *ImageOp `json:"image_op,omitempty"`
 }
 
 // LogsReply is the answer of MethodLogs.
