@@ -38,5 +38,17 @@ func (s *Server) routeTable() []route {
 		{method: "PUT", path: "/v1/services/disable", policy: "zun-service:disable", handler: s.serviceDisable},
 		{method: "PUT", path: "/v1/services/force_down", policy: "zun-service:force_down", handler: s.serviceForceDown},
 		{method: "GET", path: "/v1/availability_zones", policy: "availability_zones:get_all", handler: s.azList},
+
+		{method: "POST", path: c + "/commit", policy: "container:commit", handler: s.containerCommit},
+		{method: "POST", path: "/v1/images", policy: "image:pull", handler: s.imagePull},
+		{method: "GET", path: "/v1/images", policy: "image:get_all", handler: s.imageList},
+		{method: "GET", path: "/v1/images/{image}", policy: "image:get_one", handler: s.imageShow},
+		{method: "DELETE", path: "/v1/images/{image}", policy: "image:delete", handler: s.imageDelete},
+		{method: "GET", path: "/v1/images/{image}/search", policy: "image:search", handler: s.imageSearch},
+		{method: "POST", path: "/v1/registries", policy: "registry:create", minVer: 30, handler: s.registryCreate},
+		{method: "GET", path: "/v1/registries", policy: "registry:get_all", minVer: 30, handler: s.registryList},
+		{method: "GET", path: "/v1/registries/{id}", policy: "registry:get_one", minVer: 30, handler: s.registryShow},
+		{method: "PATCH", path: "/v1/registries/{id}", policy: "registry:update", minVer: 30, handler: s.registryUpdate},
+		{method: "DELETE", path: "/v1/registries/{id}", policy: "registry:delete", minVer: 30, handler: s.registryDelete},
 	}
 }

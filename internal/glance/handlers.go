@@ -31,6 +31,7 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("PUT /v2/images/{id}/file", s.authed(s.putFile))
 	mux.Handle("GET /v2/images/{id}/file", s.authed(s.getFile))
 	mux.HandleFunc("GET /zun-download/{id}", s.signedDownload)
+	mux.HandleFunc("PUT /zun-upload/{id}", s.signedUpload)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, errdefs.New(errdefs.ErrNotFound, "The resource could not be found."))
 	})
@@ -416,7 +417,7 @@ func (s *Service) serveBlob(w http.ResponseWriter, r *http.Request, im *model.Gl
 // DownloadURL.
 func (s *Service) signedDownload(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !s.checkSignature(r, id) {
+	if !s.checkSignature(r, "download", id) {
 		writeErr(w, errdefs.New(errdefs.ErrForbidden, "The download URL is invalid or expired."))
 		return
 	}
@@ -428,4 +429,19 @@ func (s *Service) signedDownload(w http.ResponseWriter, r *http.Request) {
 	if err := s.serveBlob(w, r, im); err != nil {
 		writeErr(w, err)
 	}
+}
+
+// signedUpload receives a committed image from a compute host holding a
+// URL of UploadURL.
+func (s *Service) signedUpload(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !s.checkSignature(r, "upload", id) {
+		writeErr(w, errdefs.New(errdefs.ErrForbidden, "The upload URL is invalid or expired."))
+		return
+	}
+	if _, err := s.upload(zunctx.System(r.Context()), id, r.Body); err != nil {
+		writeErr(w, notFound(err, id))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -142,23 +142,33 @@ func (s *Service) Search(ctx context.Context, name string, exact bool) ([]*model
 // DownloadURL returns a URL that serves the blob of id without a token
 // until it expires.
 func (s *Service) DownloadURL(id string) string {
-	exp := strconv.FormatInt(s.now().Add(s.cfg.DownloadTTL).Unix(), 10)
-	return s.cfg.PublicURL + "/zun-download/" + id + "?expires=" + exp + "&sig=" + s.sign(id, exp)
+	return s.signedURL("download", id, s.cfg.DownloadTTL)
 }
 
-func (s *Service) sign(id, exp string) string {
+// UploadURL returns a URL that accepts the data of the queued image id
+// without a token until it expires (a commit on a compute host).
+func (s *Service) UploadURL(id string) string {
+	return s.signedURL("upload", id, 30*time.Minute)
+}
+
+func (s *Service) signedURL(kind, id string, ttl time.Duration) string {
+	exp := strconv.FormatInt(s.now().Add(ttl).Unix(), 10)
+	return s.cfg.PublicURL + "/zun-" + kind + "/" + id + "?expires=" + exp + "&sig=" + s.sign(kind, id, exp)
+}
+
+func (s *Service) sign(kind, id, exp string) string {
 	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(id + "\n" + exp))
+	m.Write([]byte(kind + "\n" + id + "\n" + exp))
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (s *Service) checkSignature(r *http.Request, id string) bool {
+func (s *Service) checkSignature(r *http.Request, kind, id string) bool {
 	exp, sig := r.URL.Query().Get("expires"), r.URL.Query().Get("sig")
 	n, err := strconv.ParseInt(exp, 10, 64)
 	if err != nil || s.now().Unix() > n {
 		return false
 	}
-	want := s.sign(id, exp)
+	want := s.sign(kind, id, exp)
 	return hmac.Equal([]byte(want), []byte(sig))
 }
 

@@ -13,6 +13,8 @@ func Defaults() map[string]Check {
 		"container:remove_security_group", "container:network_attach", "container:network_detach",
 		"container:network_list", "container:rebuild", "container:resize_container", "container:actions",
 		"availability_zones:get_all",
+		"image:search",
+		"registry:create", "registry:delete", "registry:get_one", "registry:get_all", "registry:update",
 	}
 	for _, n := range owner {
 		r[n] = AdminOrOwner
@@ -27,6 +29,8 @@ func Defaults() map[string]Check {
 		"host:get_all", "host:get",
 		"zun-service:get_all", "zun-service:delete", "zun-service:enable",
 		"zun-service:disable", "zun-service:force_down",
+		"image:pull", "image:get_all", "image:get_one", "image:delete",
+		"registry:get_all_all_projects",
 	}
 	for _, n := range admin {
 		r[n] = AdminAPI

@@ -16,9 +16,11 @@ import (
 	"github.com/openzun/zun/internal/bus/natsbus"
 	"github.com/openzun/zun/internal/conductor"
 	"github.com/openzun/zun/internal/config"
+	"github.com/openzun/zun/internal/glance"
 	"github.com/openzun/zun/internal/identity"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
+	"github.com/openzun/zun/internal/secretbox"
 	"github.com/openzun/zun/internal/store"
 	"github.com/openzun/zun/internal/store/sqlstore"
 )
@@ -75,7 +77,8 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 		KeyFile:   filepath.Join(cfg.DataDir, "identity", "signing.key"),
 		TokenTTL:  cfg.TokenTTL,
 		PublicURL: cfg.PublicURL + "/identity",
-		Catalog:   []identity.CatalogEntry{{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"}},
+		Catalog: []identity.CatalogEntry{{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"},
+			{Type: "image", Name: "glance", URL: cfg.PublicURL + "/image"}},
 	}, st.Identity(), log.With("component", "identity"))
 	if err != nil {
 		return nil, fmt.Errorf("failed to start identity: %w", err)
@@ -99,14 +102,27 @@ func BuildAPI(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *API,
 	if err != nil {
 		return nil, fmt.Errorf("failed to build scheduler: %w", err)
 	}
-	subs, err := conductor.New(st, sched, log).Serve(b)
+	images, err := glance.New(glance.Config{Dir: filepath.Join(cfg.DataDir, "images"), PublicURL: cfg.PublicURL + "/image",
+		MaxImageSize: cfg.MaxImageSize << 20}, st.GlanceImages(), idn, log)
+	if err != nil {
+		return nil, fmt.Errorf("failed to start the image service: %w", err)
+	}
+	secrets, err := secretbox.Open(filepath.Join(cfg.DataDir, "secret.key"))
+	if err != nil {
+		return nil, err
+	}
+	subs, err := conductor.New(st, sched, log).WithImages(images).Serve(b)
 	if err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime},
-		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Logger: log})
+		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: idn, Logger: log,
+			Images: images, Secrets: secrets})
+	imh := http.StripPrefix("/image", images.Handler())
+	srv.Mount("/image/", imh)
+	srv.Mount("/image", imh)
 	idh := http.StripPrefix("/identity", idn.Handler())
 	srv.Mount("/identity/", idh)
 	srv.Mount("/identity", idh)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/openzun/zun/internal/bus"
 	"github.com/openzun/zun/internal/bus/natsbus"
@@ -72,5 +74,19 @@ func ComputeConfig(cfg config.Config) compute.Config {
 	return compute.Config{Host: cfg.Host, AvailabilityZone: cfg.AvailabilityZone,
 		SyncInterval: cfg.SyncInterval, HeartbeatInterval: cfg.HeartbeatInterval,
 		CPUAllocationRatio: cfg.CPUAllocationRatio, RAMAllocationRatio: cfg.RAMAllocationRatio,
-		ReservedMemory: cfg.ReservedHostMemory}
+		ReservedMemory: cfg.ReservedHostMemory,
+		ImageCacheDir:  filepath.Join(cfg.DataDir, "image-cache", cfg.Host),
+		ImageGC: compute.ImageGCConfig{Interval: cfg.ImageGCInterval, MinAge: cfg.ImageGCMinAge,
+			HighPercent: float64(cfg.ImageGCHighPercent), LowPercent: float64(cfg.ImageGCLowPercent),
+			Pinned: splitList(cfg.ImageGCPinned)}}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
