@@ -130,7 +130,7 @@ func (s *Server) imagePull(q *request) (int, any, error) {
 		return 0, nil, err
 	}
 	req.ImageOp = &rpc.ImageOp{UUID: im.UUID, ProjectID: im.ProjectID, Repo: im.Repo, Tag: im.Tag, Driver: im.Driver,
-		PullPolicy: orDefault(p.ImagePullPolicy, "always")}
+		PullPolicy: p.ImagePullPolicy}
 	if err := s.compute.Cast(q.ctx, rpc.MethodImagePull, req); err != nil {
 		_, _ = s.store.Images().Update(zunctx.System(q.ctx), im.UUID, func(x *model.Image) error {
 			x.Status, x.Reason = model.ImageError, "Compute host "+p.Host+" is not available."

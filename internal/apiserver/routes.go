@@ -42,6 +42,9 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: c + "/commit", policy: "container:commit", handler: s.containerCommit},
 		{method: "POST", path: "/v1/images", policy: "image:pull", handler: s.imagePull},
 		{method: "GET", path: "/v1/images", policy: "image:get_all", handler: s.imageList},
+		// python-zunclient's image calls end with a slash.
+		{method: "POST", path: "/v1/images/{$}", policy: "image:pull", handler: s.imagePull},
+		{method: "GET", path: "/v1/images/{$}", policy: "image:get_all", handler: s.imageList},
 		{method: "GET", path: "/v1/images/{image}", policy: "image:get_one", handler: s.imageShow},
 		{method: "DELETE", path: "/v1/images/{image}", policy: "image:delete", handler: s.imageDelete},
 		{method: "GET", path: "/v1/images/{image}/search", policy: "image:search", handler: s.imageSearch},

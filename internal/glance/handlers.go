@@ -35,7 +35,13 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, errdefs.New(errdefs.ErrNotFound, "The resource could not be found."))
 	})
-	return mux
+	// Mounted with its prefix stripped, the service root arrives empty.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" {
+			r.URL.Path = "/"
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, id zunctx.Identity) error
