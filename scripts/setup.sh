@@ -39,6 +39,7 @@ packages=(
   docker.io iptables busybox-static postgresql-15
   python3-zunclient python3-openstackclient
   tmux jq curl ca-certificates make git gcc libc6-dev
+  docker-registry apache2-utils
 )
 
 # --- 1. packages ---------------------------------------------------------
