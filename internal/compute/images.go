@@ -151,7 +151,17 @@ func (a *Agent) opImageDelete(ctx context.Context, req rpc.ContainerRequest) (an
 	if op == nil {
 		return nil, fmt.Errorf("image delete without image: %w", errdefs.ErrInvalidArgument)
 	}
-	if err := a.removeImage(ctx, rpc.HostImage{UUID: op.UUID, Repo: op.Repo, Tag: op.Tag}, op.Driver); err != nil {
+	im := rpc.HostImage{UUID: op.UUID, Repo: op.Repo, Tag: op.Tag}
+	containers, err := a.cond.HostContainers(ctx, a.cfg.Host)
+	if err != nil {
+		return nil, err
+	}
+	// The engine only untags an image other tags share, even in use:
+	// Zun's records decide.
+	if usedBy(im, containers) {
+		return nil, fmt.Errorf("image %s:%s is used by a container: %w", op.Repo, op.Tag, errdefs.ErrConflict)
+	}
+	if err := a.removeImage(ctx, im, op.Driver); err != nil {
 		return nil, err
 	}
 	return nil, nil

@@ -353,3 +353,82 @@ func TestRegistryPull(t *testing.T) {
 	a.Do("DELETE", "/v1/containers/"+uuid+"?force=true", nil, 204, nil)
 	a.Do("DELETE", "/v1/containers/"+bad+"?force=true", nil, 204, nil)
 }
+
+// TestImagesAPI drives pull, list, search, commit and delete with the Go
+// CLI.
+func TestImagesAPI(t *testing.T) {
+	requireDocker(t)
+	a := startAIO(t)
+	env := a.openrcEnv()
+	var hosts struct {
+		Hosts []struct{ Hostname string }
+	}
+	a.Do("GET", "/v1/hosts", nil, 200, &hosts)
+	host := hosts.Hosts[0].Hostname
+	repo := "zun-api-" + randSuffix()
+	docker(t, "tag", "busybox:1.35", repo+":v1")
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", repo+":v1").Run() })
+
+	out, err := goZun(env, "pull", "--wait", "--image-pull-policy", "ifnotpresent", repo+":v1", host)
+	if err != nil || fieldFromTable(out, "status") != "ready" || !strings.HasPrefix(fieldFromTable(out, "image_id"), "sha256:") {
+		t.Fatalf("zun pull: %v\n%s", err, out)
+	}
+	imageUUID := fieldFromTable(out, "uuid")
+	out, err = goZun(env, "image-list")
+	if err != nil || !strings.Contains(out, repo) {
+		t.Fatalf("image-list: %v\n%s", err, out)
+	}
+	// A pull of an image no registry has ends in error, with the reason.
+	if out, err := goZun(env, "pull", "--wait", "--image-pull-policy", "never", "zun-missing-"+randSuffix()+":v1", host); err == nil || !strings.Contains(out, "pull policy is never") {
+		t.Fatalf("pull of a missing image: %v\n%s", err, out)
+	}
+	if out, err := goZun(env, "pull", repo+":v1", "no-such-host"); err == nil || !strings.Contains(out, "could not be found") {
+		t.Fatalf("pull to an unknown host: %v\n%s", err, out)
+	}
+	if out, err := goZun(env, "image-search", repo); err == nil || !strings.Contains(out, "not supported") {
+		t.Fatalf("docker search: %v\n%s", err, out)
+	}
+
+	// Commit a changed container into the image service, then run it.
+	var c container
+	a.Do("POST", "/v1/containers?run=true", map[string]any{"image": repo + ":v1", "command": []string{"sh", "-c", "echo committed > /marker; sleep 300"}}, 202, &c)
+	a.WaitStatus(c.UUID, 60*time.Second, "Running")
+	time.Sleep(time.Second)
+	snap := "snap-" + randSuffix()
+	out, err = goZun(env, "commit", c.UUID, snap+":v2")
+	if err != nil || !strings.Contains(out, "has been accepted") {
+		t.Fatalf("commit: %v\n%s", err, out)
+	}
+	waitFor(t, 60*time.Second, func() bool {
+		s, _ := goZun(env, "image-search", "--image-driver", "glance", "--exact-match", snap)
+		return strings.Contains(s, "active")
+	})
+	u := a.runGo(env, "--image-driver", "glance", snap, "cat", "/marker")
+	got := a.WaitStatus(u, 60*time.Second, "Stopped", "Error")
+	if got.Status != "Stopped" {
+		t.Fatalf("committed image run: %s %s", got.Status, deref(got.StatusReason))
+	}
+	var logs string
+	st, b := a.doRaw("GET", "/v1/containers/"+u+"/logs", a.admin, "1.40", nil)
+	if logs = string(b); st != 200 || !strings.Contains(logs, "committed") {
+		t.Fatalf("logs of the committed image: %d %s", st, logs)
+	}
+	a.Do("DELETE", "/v1/containers/"+u+"?force=true", nil, 204, nil)
+
+	// Delete: the used image is refused, then removed once unused.
+	st, b = a.doRaw("DELETE", "/v1/images/"+imageUUID, a.admin, "1.40", nil)
+	if st != 409 {
+		t.Fatalf("delete of a used image: %d %s", st, b)
+	}
+	a.Do("DELETE", "/v1/containers/"+c.UUID+"?force=true", nil, 204, nil)
+	a.WaitGone(c.UUID, 30*time.Second)
+	if out, err := goZun(env, "image-delete", imageUUID); err != nil {
+		t.Fatalf("image-delete: %v\n%s", err, out)
+	}
+	if imageExists(repo + ":v1") {
+		t.Fatal("image still on the engine after image-delete")
+	}
+	if st, _ := a.doRaw("GET", "/v1/images/"+imageUUID, a.admin, "1.40", nil); st != 404 {
+		t.Fatalf("image record after delete: %d", st)
+	}
+}
