@@ -134,4 +134,6 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

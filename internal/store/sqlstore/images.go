@@ -41,7 +41,9 @@ func newImages(s *Store) *images {
 			defaultSort: "id"},
 		cols: []string{"host", "repo", "tag"},
 		vals: func(v *model.Image) []any { return []any{v.Host, v.Repo, v.Tag} },
-		meta: func(v *model.Image) recordMeta { return recordMeta{&v.ID, &v.UUID, &v.ProjectID, &v.CreatedAt, &v.UpdatedAt} },
+		meta: func(v *model.Image) recordMeta {
+			return recordMeta{&v.ID, &v.UUID, &v.ProjectID, &v.CreatedAt, &v.UpdatedAt}
+		},
 	}}
 }
 
