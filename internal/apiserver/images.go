@@ -211,7 +211,7 @@ func (s *Server) imageDelete(q *request) (int, any, error) {
 		return http.StatusNoContent, nil, nil
 	}
 	req := rpc.ContainerRequest{Container: model.Container{Host: im.Host}, RequestID: zunctx.RequestID(q.ctx),
-		ImageOp: &rpc.ImageOp{UUID: im.UUID, ProjectID: im.ProjectID, Repo: im.Repo, Tag: im.Tag, Driver: im.Driver}}
+		ImageOp: &rpc.ImageOp{UUID: im.UUID, ProjectID: im.ProjectID, Repo: im.Repo, Tag: im.Tag, Driver: im.Driver, ImageID: im.ImageID}}
 	ctx, cancel := context.WithTimeout(q.ctx, s.cfg.CallTimeout)
 	defer cancel()
 	err = s.compute.Call(ctx, rpc.MethodImageDelete, req, nil)

@@ -153,7 +153,7 @@ func (a *Agent) opImageDelete(ctx context.Context, req rpc.ContainerRequest) (an
 	if op == nil {
 		return nil, fmt.Errorf("image delete without image: %w", errdefs.ErrInvalidArgument)
 	}
-	im := rpc.HostImage{UUID: op.UUID, Repo: op.Repo, Tag: op.Tag}
+	im := rpc.HostImage{UUID: op.UUID, Repo: op.Repo, Tag: op.Tag, ImageID: op.ImageID}
 	containers, err := a.cond.HostContainers(ctx, a.cfg.Host)
 	if err != nil {
 		return nil, err
@@ -179,8 +179,23 @@ func (a *Agent) removeImage(ctx context.Context, im rpc.HostImage, driver string
 		ref = im.ImageID
 		a.dropCached(im.Tag)
 	}
+	if driver == DriverGlance && ref != "" {
+		// A loaded archive may carry a pinned tag (an upload of
+		// busybox:1.35): the engine's image stays then.
+		if info, err := imgs.InspectImage(ctx, ref); err == nil {
+			for _, t := range info.Tags {
+				if repo, tag := splitRef(t); a.cfg.ImageGC.pinned(repo, tag) {
+					ref = ""
+				}
+			}
+		}
+	}
 	if ref != "" && ref != ":" {
-		if err := imgs.RemoveImage(ctx, ref); err != nil {
+		err := imgs.RemoveImage(ctx, ref)
+		// A loaded archive's image may carry tags other images share
+		// (a glance upload of busybox:1.35): the engine keeps it, the
+		// record and cache go.
+		if err != nil && !(driver == DriverGlance && errors.Is(err, errdefs.ErrConflict)) {
 			return err
 		}
 	}

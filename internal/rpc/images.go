@@ -22,6 +22,7 @@ type ImageOp struct {
 	Tag        string `json:"tag,omitempty"`
 	Driver     string `json:"driver,omitempty"` // docker or glance
 	PullPolicy string `json:"pull_policy,omitempty"`
+	ImageID    string `json:"image_id,omitempty"` // the engine's, for deletes
 	// Commit: the image service record that receives the archive, and the
 	// signed URL to upload it to.
 	GlanceImageID string `json:"glance_image_id,omitempty"`
