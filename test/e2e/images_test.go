@@ -118,16 +118,18 @@ func TestGlanceImageDriver(t *testing.T) {
 	// The agent cached the verified archive and recorded the host image.
 	var imgs struct {
 		Images []struct {
-			Repo, Tag, Status string
-			ImageID           string `json:"image_id"`
+			UUID, Repo, Tag, Status string
+			ImageID                 string `json:"image_id"`
 		}
 	}
 	a.Do("GET", "/v1/images", nil, 200, &imgs)
-	found := false
+	hostImage := ""
 	for _, im := range imgs.Images {
-		found = found || (im.Repo == name && im.Tag == id && im.Status == "ready" && im.ImageID != "")
+		if im.Repo == name && im.Tag == id && im.Status == "ready" && im.ImageID != "" {
+			hostImage = im.UUID
+		}
 	}
-	if !found {
+	if hostImage == "" {
 		t.Fatalf("no ready host image for %s: %+v", name, imgs.Images)
 	}
 
@@ -195,8 +197,17 @@ func TestGlanceImageDriver(t *testing.T) {
 		t.Fatalf("status after a refused upload: %s", shown.Status)
 	}
 
-	// Delete removes record and data.
+	// Delete removes record and data. The host image goes with its cached
+	// archive; the engine keeps busybox:1.35, pinned, which it carries.
 	a.Do("DELETE", "/v1/containers/"+uuid+"?force=true", nil, 204, nil)
+	a.WaitGone(uuid, 30*time.Second)
+	a.Do("DELETE", "/v1/images/"+hostImage, nil, 204, nil)
+	if left, _ := filepath.Glob(filepath.Join(a.DataDir, "image-cache", "*", id+".tar")); len(left) != 0 {
+		t.Fatalf("cached archive left after image delete: %v", left)
+	}
+	if !imageExists("busybox:1.35") {
+		t.Fatal("deleting the glance host image removed busybox:1.35")
+	}
 	a.cli(env, "openstack", "image", "delete", id)
 	if _, err := os.Stat(filepath.Join(a.DataDir, "images", "blobs", id)); !os.IsNotExist(err) {
 		t.Fatalf("image data left after delete: %v", err)
