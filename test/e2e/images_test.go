@@ -406,6 +406,7 @@ func TestImagesAPI(t *testing.T) {
 	a.WaitStatus(c.UUID, 60*time.Second, "Running")
 	time.Sleep(time.Second)
 	snap := "snap-" + randSuffix()
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", snap+":v2").Run() })
 	out, err = goZun(env, "commit", c.UUID, snap+":v2")
 	if err != nil || !strings.Contains(out, "has been accepted") {
 		t.Fatalf("commit: %v\n%s", err, out)
