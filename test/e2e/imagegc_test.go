@@ -38,16 +38,18 @@ func TestImageGC(t *testing.T) {
 			}
 			a.Do("GET", "/v1/hosts", nil, 200, &hosts)
 			host := hosts.Hosts[0].Hostname
-			for _, tag := range []string{"unused", "used", "1.35"} {
+			// The container first: from then on its image is in use (the
+			// pressure case ignores age).
+			var c container
+			a.Do("POST", "/v1/containers?run=true", map[string]any{"image": used, "command": []string{"sleep", "300"}}, 202, &c)
+			a.WaitStatus(c.UUID, 60*time.Second, "Running")
+			for _, tag := range []string{"unused", "1.35"} {
 				r := repo
 				if tag == "1.35" {
 					r = "busybox"
 				}
 				a.Do("POST", "/v1/images", map[string]any{"repo": r, "tag": tag, "host": host, "image_pull_policy": "ifnotpresent"}, 202, nil)
 			}
-			var c container
-			a.Do("POST", "/v1/containers?run=true", map[string]any{"image": used, "command": []string{"sleep", "300"}}, 202, &c)
-			a.WaitStatus(c.UUID, 60*time.Second, "Running")
 			waitFor(t, 30*time.Second, func() bool { return !imageExists(unused) })
 			var l struct {
 				Images []struct{ Repo, Tag string }
