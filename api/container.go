@@ -132,6 +132,7 @@ type ContainerCreate struct {
 	Labels           map[string]string  `json:"labels,omitempty"`
 	ImagePullPolicy  string             `json:"image_pull_policy,omitempty"`
 	ImageDriver      string             `json:"image_driver,omitempty"`
+	Registry         string             `json:"registry,omitempty"` // Since: 1.31 (UUID or name)
 	RestartPolicy    *CreateRestart     `json:"restart_policy,omitempty"`
 	Interactive      bool               `json:"interactive,omitempty"`
 	TTY              bool               `json:"tty,omitempty"`

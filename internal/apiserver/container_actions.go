@@ -37,6 +37,7 @@ var validStates = map[string][]string{
 	"update":         {api.StatusCreated, api.StatusRunning, api.StatusStopped, api.StatusPaused},
 	"delete":         {api.StatusCreated, api.StatusError, api.StatusStopped, api.StatusDeleted, api.StatusDead},
 	"delete_force":   {api.StatusCreated, api.StatusCreating, api.StatusError, api.StatusRunning, api.StatusStopped, api.StatusUnknown, api.StatusDeleted, api.StatusDead, api.StatusRestarting, api.StatusRebuilding, api.StatusDeleting, api.StatusPaused},
+	"commit":         {api.StatusRunning, api.StatusStopped, api.StatusPaused},
 	"delete_stop":    {api.StatusRunning, api.StatusCreated, api.StatusError, api.StatusStopped, api.StatusDeleted, api.StatusDead},
 }
 
@@ -209,9 +210,16 @@ func (s *Server) containerRebuild(q *request) (int, any, error) {
 				}
 				r.Image = img
 			}
-			if d := q.query.Get("image_driver"); d != "" && d != "docker" {
-				return invalid("image_driver", "Value: %q. Only docker is available in this deployment.", d)
+			if d := q.query.Get("image_driver"); d != "" && d != "docker" && d != "glance" {
+				return invalid("image_driver", "Value: %q. Expected docker or glance.", d)
+			} else if d != "" {
+				r.ImageDriver = d
 			}
+			auth, err := s.registryAuth(q.ctx, r.Container.RegistryID)
+			if err != nil {
+				return err
+			}
+			r.RegistryAuth = auth
 			// Restart after rebuild if it was running.
 			r.Start = r.Container.Status == api.StatusRunning || r.Container.Run
 			return nil

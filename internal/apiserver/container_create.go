@@ -23,6 +23,7 @@ var createFields = map[string]int{
 var needsService = map[string]string{
 	"nets": "network", "security_groups": "network", "exposed_ports": "network",
 	"registry": "registry",
+	"mounts":   "volume",
 }
 
 const defaultCPU, defaultMemory = 1.0, 512
@@ -101,9 +102,9 @@ func parseCreateField(c *model.Container, field string, raw json.RawMessage, min
 		c.ImagePullPolicy, err = decodeEnum("image_pull_policy", raw, "never", "always", "ifnotpresent")
 	case "image_driver":
 		c.ImageDriver, err = decodeEnum("image_driver", raw, "docker", "glance")
-		if err == nil && c.ImageDriver == "glance" {
-			err = badRequest("Invalid input for field/attribute image_driver. The glance image driver needs the image service, which this deployment does not run.")
-		}
+	case "registry":
+		// The name or UUID; containerCreate resolves it in scope.
+		c.RegistryID, err = decodeString("registry", raw, 1, 255)
 	case "restart_policy":
 		c.RestartPolicy, err = decodeRestartPolicy(raw)
 	case "interactive":

@@ -109,6 +109,14 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 			}
 		}
 	}
+	if c.RegistryID != "" {
+		if c.RegistryID, err = s.resolveRegistry(q, c.RegistryID); err != nil {
+			return 0, nil, err
+		}
+	}
+	if c.ImageDriver == "glance" && s.images == nil {
+		return 0, nil, badRequest("Invalid input for field/attribute image_driver. The glance image driver needs the image service, which this deployment does not run.")
+	}
 	c.UUID = uuid.NewString()
 	c.ProjectID, c.UserID = q.id.ProjectID, q.id.UserID
 	c.Run = run
@@ -151,7 +159,12 @@ func (s *Server) place(q *request, c *model.Container, volumeHost string) *model
 		return s.failCreate(q, c, err)
 	}
 	c.Host = host
-	if err := s.compute.Cast(q.ctx, rpc.MethodCreate, rpc.Request(c, zunctx.RequestID(q.ctx))); err != nil {
+	creq := rpc.Request(c, zunctx.RequestID(q.ctx))
+	if creq.RegistryAuth, err = s.registryAuth(q.ctx, c.RegistryID); err != nil {
+		_ = s.store.Hosts().Release(ctx, c.UUID)
+		return s.failCreate(q, c, err)
+	}
+	if err := s.compute.Cast(q.ctx, rpc.MethodCreate, creq); err != nil {
 		s.log.Warn("failed to hand container to its host", "uuid", c.UUID, "host", host, "err", err)
 		_ = s.store.Hosts().Release(ctx, c.UUID)
 		return s.failCreate(q, c, errdefs.New(errdefs.ErrUnavailable, fmt.Sprintf("Compute host %s is not available.", host)))

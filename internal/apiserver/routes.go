@@ -57,5 +57,19 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/v1/quotas/{project_id}/defaults", policy: "quota:get_default", minVer: quotaMinVersion, handler: s.quotaDefaults},
 		{method: "PUT", path: "/v1/quota_classes/{name}", policy: "quota_class:update", minVer: quotaMinVersion, handler: s.quotaClassUpdate},
 		{method: "GET", path: "/v1/quota_classes/{name}", policy: "quota_class:get", minVer: quotaMinVersion, handler: s.quotaClassGet},
+		{method: "POST", path: c + "/commit", policy: "container:commit", handler: s.containerCommit},
+		{method: "POST", path: "/v1/images", policy: "image:pull", handler: s.imagePull},
+		{method: "GET", path: "/v1/images", policy: "image:get_all", handler: s.imageList},
+		// python-zunclient's image calls end with a slash.
+		{method: "POST", path: "/v1/images/{$}", policy: "image:pull", handler: s.imagePull},
+		{method: "GET", path: "/v1/images/{$}", policy: "image:get_all", handler: s.imageList},
+		{method: "GET", path: "/v1/images/{image}", policy: "image:get_one", handler: s.imageShow},
+		{method: "DELETE", path: "/v1/images/{image}", policy: "image:delete", handler: s.imageDelete},
+		{method: "GET", path: "/v1/images/{image}/search", policy: "image:search", handler: s.imageSearch},
+		{method: "POST", path: "/v1/registries", policy: "registry:create", minVer: 30, handler: s.registryCreate},
+		{method: "GET", path: "/v1/registries", policy: "registry:get_all", minVer: 30, handler: s.registryList},
+		{method: "GET", path: "/v1/registries/{id}", policy: "registry:get_one", minVer: 30, handler: s.registryShow},
+		{method: "PATCH", path: "/v1/registries/{id}", policy: "registry:update", minVer: 30, handler: s.registryUpdate},
+		{method: "DELETE", path: "/v1/registries/{id}", policy: "registry:delete", minVer: 30, handler: s.registryDelete},
 	}
 }

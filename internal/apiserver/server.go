@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
@@ -30,6 +31,19 @@ type TokenValidator interface {
 type Compute interface {
 	Cast(ctx context.Context, method string, req rpc.ContainerRequest) error
 	Call(ctx context.Context, method string, req rpc.ContainerRequest, resp any) error
+}
+
+// ImageService is the embedded image service as the API uses it (search,
+// commit uploads).
+type ImageService interface {
+	Search(ctx context.Context, name string, exact bool) ([]*model.GlanceImage, error)
+	UploadURL(id string) string
+}
+
+// SecretBox encrypts registry passwords at rest.
+type SecretBox interface {
+	Seal(plain, additional string) (string, error)
+	Open(sealed, additional string) (string, error)
 }
 
 // Config configures the API server.
@@ -64,6 +78,8 @@ type Server struct {
 	policy  *policy.Enforcer
 	log     *slog.Logger
 	now     func() time.Time
+	images  ImageService
+	secrets SecretBox
 	routes  []route
 	// Extra handlers mounted beside /v1 (identity at /identity).
 	mounts map[string]http.Handler
@@ -77,6 +93,10 @@ type Deps struct {
 	Auth      TokenValidator
 	Policy    *policy.Enforcer
 	Logger    *slog.Logger
+	// Images and Secrets are optional: without them the glance image
+	// driver, commit and registries answer that the service is absent.
+	Images  ImageService
+	Secrets SecretBox
 }
 
 // New builds the server.
@@ -105,7 +125,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		cfg: cfg, store: d.Store, sched: d.Scheduler, compute: d.Compute, auth: d.Auth,
 		policy: d.Policy, log: d.Logger.With("component", "api"), now: time.Now,
-		mounts: map[string]http.Handler{},
+		mounts: map[string]http.Handler{}, images: d.Images, secrets: d.Secrets,
 	}
 	s.routes = s.routeTable()
 	return s

@@ -47,7 +47,7 @@ func (s *Server) containerView(q *request, c *model.Container, fa fieldAccess) a
 		Disk: int(c.Disk), CPUPolicy: orDefault(c.CPUPolicy, "shared"), Environment: nonNilMap(c.Environment),
 		Workdir: strPtr(c.Workdir), Ports: nonNilInts(c.Ports), Hostname: strPtr(c.Hostname),
 		Labels: nonNilMap(c.Labels), Addresses: map[string][]api.Address{},
-		Interactive: c.Interactive, TTY: c.TTY, ImageDriver: strPtr(c.ImageDriver),
+		Interactive: c.Interactive, TTY: c.TTY, ImageDriver: strPtr(c.ImageDriver), RegistryID: strPtr(c.RegistryID),
 		SecurityGroups: []string{}, AutoRemove: c.AutoRemove, AutoHeal: c.AutoHeal,
 		CreatedAt: api.NewTime(c.CreatedAt), UpdatedAt: api.NewTime(c.UpdatedAt),
 	}

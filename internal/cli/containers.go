@@ -18,6 +18,7 @@ import (
 type createFlags struct {
 	name, memory, workdir, pullPolicy, imageDriver, restart      string
 	runtime, hostname, az, healthcheck, host, entrypoint, format string
+	registry                                                     string
 	cpu                                                          float64
 	disk                                                         int
 	env, labels, hints, mounts                                   []string
@@ -37,6 +38,7 @@ func (f *createFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.labels, "label", nil, "Adds a label to the container (KEY=VALUE; may be repeated)")
 	fl.StringVar(&f.pullPolicy, "image-pull-policy", "", "When to pull the image: never, always or ifnotpresent")
 	fl.StringVar(&f.imageDriver, "image-driver", "", "The image driver to pull the image with: docker or glance")
+	fl.StringVar(&f.registry, "registry", "", "The container image's registry, by UUID or name (API 1.31+)")
 	fl.StringVar(&f.restart, "restart", "", "Restart policy: no, on-failure[:max-retry], always or unless-stopped")
 	fl.BoolVar(&f.autoRemove, "auto-remove", false, "Automatically remove the container when it exits")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "Keep STDIN open even if not attached, allocate a pseudo-TTY")
@@ -57,7 +59,7 @@ func (f *createFlags) register(cmd *cobra.Command) {
 func (f *createFlags) request(cmd *cobra.Command, args []string) (api.ContainerCreate, error) {
 	req := api.ContainerCreate{
 		Name: f.name, Image: args[0], Memory: f.memory, Disk: f.disk, Workdir: f.workdir,
-		ImageDriver: f.imageDriver, Runtime: f.runtime, Hostname: f.hostname,
+		ImageDriver: f.imageDriver, Registry: f.registry, Runtime: f.runtime, Hostname: f.hostname,
 		AvailabilityZone: f.az, Host: f.host, AutoRemove: f.autoRemove,
 		AutoHeal: f.autoHeal, Privileged: f.privileged,
 		Interactive: f.interactive, TTY: f.interactive,

@@ -115,7 +115,7 @@ func (a *app) rootCommand() *cobra.Command {
 	for _, add := range []func(*cobra.Command){
 		a.addContainerCommands, a.addLifecycleCommands, a.addOpsCommands,
 		a.addActionCommands, a.addHostCommands, a.addServiceCommands,
-		a.addZoneCommands, a.addVersionCommands, a.addQuotaCommands, a.addCapsuleCommands,
+		a.addZoneCommands, a.addVersionCommands, a.addQuotaCommands, a.addCapsuleCommands, a.addImageCommands, a.addRegistryCommands,
 	} {
 		add(root)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -58,6 +59,9 @@ func New(cfg Config, drv container.Driver, b bus.Bus, logger *slog.Logger) (*Age
 			return nil, fmt.Errorf("failed to get host name: %w", err)
 		}
 		cfg.Host = h
+	}
+	if cfg.ImageCacheDir == "" {
+		cfg.ImageCacheDir = filepath.Join(os.TempDir(), "zun-image-cache", cfg.Host)
 	}
 	var vols VolumeBackend
 	if cfg.VolumeDir != "" {
@@ -123,7 +127,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	close(a.ready)
 
 	var loops sync.WaitGroup
-	loops.Add(3)
+	loops.Add(4)
+	go func() { defer loops.Done(); a.imageGCLoop(ctx) }()
 	go func() { defer loops.Done(); a.every(ctx, a.cfg.HeartbeatInterval, a.heartbeat) }()
 	go func() { defer loops.Done(); a.every(ctx, a.cfg.InventoryInterval, a.register) }()
 	go func() { defer loops.Done(); a.reconcileLoop(ctx) }()
@@ -221,6 +226,9 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodGetArchive:      a.callGetArchive,
 		rpc.MethodPutArchive:      a.callPutArchive,
 		rpc.MethodVolumeDelete:    a.opVolumeDelete,
+		rpc.MethodImagePull:       a.opImagePull,
+		rpc.MethodImageDelete:     a.opImageDelete,
+		rpc.MethodCommit:          a.callCommit,
 	}
 }
 

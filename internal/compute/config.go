@@ -45,6 +45,11 @@ type Config struct {
 	// VolumeDir (absolute) holds the local volumes and injected files;
 	// empty leaves the host without volumes.
 	VolumeDir string
+	// ImageCacheDir keeps the verified archives the glance image driver
+	// downloaded (default: a directory under the OS temp dir).
+	ImageCacheDir string
+	// ImageGC configures the unused-image GC (imagegc.go).
+	ImageGC ImageGCConfig
 }
 
 func (c *Config) setDefaults() {
@@ -90,6 +95,7 @@ func (c *Config) setDefaults() {
 	if c.MaxArchiveEntries <= 0 {
 		c.MaxArchiveEntries = 10000
 	}
+	c.ImageGC.setDefaults()
 	if c.DefaultStopTimeout <= 0 {
 		c.DefaultStopTimeout = 10 * time.Second
 	}

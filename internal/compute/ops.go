@@ -116,7 +116,7 @@ func (a *Agent) opCreate(ctx context.Context, req rpc.ContainerRequest) (any, er
 	unlock := a.locks.Lock(c.UUID)
 	defer unlock()
 	done := a.action(ctx, c, req.RequestID, "create")
-	err := a.create(ctx, c, api.TaskContainerCreating)
+	err := a.createWith(ctx, c, api.TaskContainerCreating, req.RegistryAuth)
 	done(err)
 	return nil, nil
 }
@@ -125,9 +125,17 @@ func (a *Agent) opCreate(ctx context.Context, req rpc.ContainerRequest) (any, er
 // Errors are reported on the container; the returned error is for the
 // action record.
 func (a *Agent) create(ctx context.Context, c *model.Container, task string) error {
+	return a.createWith(ctx, c, task, nil)
+}
+
+// createWith is create with the registry credential of the pull.
+func (a *Agent) createWith(ctx context.Context, c *model.Container, task string, auth *container.RegistryAuth) error {
 	tm := a.stepTimer(ctx, task, c.UUID)
+	var ref string
 	err := a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(api.TaskImagePulling)}, func() error {
-		return a.drv.EnsureImage(ctx, c.Image, c.ImagePullPolicy)
+		var err error
+		ref, err = a.prepareImage(ctx, c, auth)
+		return err
 	})
 	tm.step(ctx, "engine ensure image, report image_pulling")
 	if err != nil {
@@ -137,14 +145,19 @@ func (a *Agent) create(ctx context.Context, c *model.Container, task string) err
 	}
 	var id string
 	var mountErr error
-	err = a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), ExpectTask: api.TaskImagePulling}, func() error {
+	err = a.updateWhile(ctx, rpc.ContainerUpdate{UUID: c.UUID, TaskState: ptr(task), StatusDetail: ptr(""), ExpectTask: api.TaskImagePulling}, func() error {
 		// Volumes are attached and files written before the engine
 		// create that binds them.
 		if mountErr = a.prepareMounts(ctx, c); mountErr != nil {
 			return mountErr
 		}
+		// The engine creates from the resolved reference (the registry's
+		// full name, or the ID of a loaded archive); the record keeps the
+		// user's.
+		eng := *c
+		eng.Image = ref
 		var err error
-		id, err = a.drv.Create(ctx, c)
+		id, err = a.drv.Create(ctx, &eng)
 		return err
 	})
 	tm.step(ctx, "engine create, report "+task)
@@ -257,14 +270,14 @@ func (a *Agent) opRebuild(ctx context.Context, req rpc.ContainerRequest) (any, e
 	unlock := a.locks.Lock(c.UUID)
 	defer unlock()
 	done := a.action(ctx, c, req.RequestID, "rebuild")
-	err := a.rebuild(ctx, c, req.Image, req.ImageDriver, req.Start)
+	err := a.rebuild(ctx, c, req.Image, req.ImageDriver, req.Start, req.RegistryAuth)
 	done(err)
 	return nil, nil
 }
 
 // rebuild recreates c's engine container (with a new image if given) and
 // starts it if it was running (run) or is meant to run.
-func (a *Agent) rebuild(ctx context.Context, c *model.Container, image, driver string, run bool) error {
+func (a *Agent) rebuild(ctx context.Context, c *model.Container, image, driver string, run bool, auth *container.RegistryAuth) error {
 	if image != "" {
 		c.Image = image
 	}
@@ -279,7 +292,7 @@ func (a *Agent) rebuild(ctx context.Context, c *model.Container, image, driver s
 	c.ContainerID = ""
 	c.Run = run
 	a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, Image: ptr(c.Image), ContainerID: ptr("")})
-	return a.create(ctx, c, api.TaskContainerRebuilding)
+	return a.createWith(ctx, c, api.TaskContainerRebuilding, auth)
 }
 
 func (a *Agent) callLogs(ctx context.Context, req rpc.ContainerRequest) (any, error) {

@@ -159,7 +159,7 @@ func (a *Agent) missing(ctx context.Context, c *model.Container) {
 		a.log.Info("auto-healing missing container", "uuid", c.UUID)
 		run := c.Status == api.StatusRunning || c.Run
 		a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, Status: ptr(api.StatusRebuilding), TaskState: ptr(api.TaskContainerRebuilding)})
-		_ = a.rebuild(ctx, c, "", "", run)
+		_ = a.rebuild(ctx, c, "", "", run, nil)
 	case c.Status != api.StatusError || c.StatusReason != "No such container":
 		a.update(ctx, rpc.ContainerUpdate{UUID: c.UUID, Status: ptr(api.StatusError), StatusReason: ptr("No such container")})
 	}

@@ -33,6 +33,8 @@ type Conductor struct {
 	sched Invalidator
 	log   *slog.Logger
 	now   func() time.Time
+	// glance serves the glance image driver's downloads (WithImages).
+	glance GlanceImages
 }
 
 // New returns a conductor; sched may be nil.
@@ -57,6 +59,9 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodHostVolumes:     decode(c.hostVolumes),
 	}
 	maps.Copy(methods, c.capsuleMethods())
+	for m, h := range c.imageMethods() {
+		methods[m] = h
+	}
 	var subs []bus.Subscription
 	for m, h := range methods {
 		s, err := b.Handle(bus.ConductorSubject(m), "conductor", h)

@@ -103,6 +103,19 @@ type Config struct {
 	ConsoleIdleTimeout          time.Duration
 	ConsoleMaxSessionsUser      int64
 	ConsoleMaxSessionsContainer int64
+	// Images: MaxImageSize caps an upload to the image service (MiB); the
+	// image GC of each compute host runs every ImageGCInterval (0: off) and
+	// removes images Zun brought to the host that no container uses, once
+	// unused for ImageGCMinAge, or sooner (least recently used first) while
+	// the engine's disk is above ImageGCHighPercent, down to
+	// ImageGCLowPercent. ImageGCPinned (comma separated references) are
+	// never removed.
+	MaxImageSize       int64
+	ImageGCInterval    time.Duration
+	ImageGCMinAge      time.Duration
+	ImageGCHighPercent int64
+	ImageGCLowPercent  int64
+	ImageGCPinned      string
 	// ConfigFile is the YAML file read (default /etc/zun/zun.yaml if it
 	// exists).
 	ConfigFile string
@@ -149,6 +162,12 @@ func Default() Config {
 		ConsoleIdleTimeout:          10 * time.Minute,
 		ConsoleMaxSessionsUser:      8,
 		ConsoleMaxSessionsContainer: 4,
+		MaxImageSize:                2048,
+		ImageGCInterval:             time.Hour,
+		ImageGCMinAge:               24 * time.Hour,
+		ImageGCHighPercent:          85,
+		ImageGCLowPercent:           75,
+		ImageGCPinned:               "busybox:1.35,kubernetes/pause:3.5",
 	}
 }
 
@@ -213,6 +232,12 @@ func (c *Config) fields() []field {
 		{name: "console-idle-timeout", usage: "an attach/exec session without traffic for this long is closed", dur: &c.ConsoleIdleTimeout},
 		{name: "console-max-sessions-user", usage: "concurrent attach/exec sessions per user and proxy", i: &c.ConsoleMaxSessionsUser},
 		{name: "console-max-sessions-container", usage: "concurrent attach/exec sessions per container", i: &c.ConsoleMaxSessionsContainer},
+		{name: "max-image-size", usage: "largest image the image service accepts, MiB", i: &c.MaxImageSize},
+		{name: "image-gc-interval", usage: "period of the unused-image GC of each compute host (0 disables it)", dur: &c.ImageGCInterval},
+		{name: "image-gc-min-age", usage: "an image unused for this long is removed by the GC", dur: &c.ImageGCMinAge},
+		{name: "image-gc-high-percent", usage: "disk usage of the engine above which the GC removes unused images regardless of age", i: &c.ImageGCHighPercent},
+		{name: "image-gc-low-percent", usage: "disk usage the pressure-driven GC brings the engine down to", i: &c.ImageGCLowPercent},
+		{name: "image-gc-pinned", usage: "comma-separated image references the GC never removes", str: &c.ImageGCPinned},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
 	}
 }

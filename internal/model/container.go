@@ -25,27 +25,29 @@ type Container struct {
 	ProjectID string `json:"project_id"`
 	UserID    string `json:"user_id"`
 
-	Image           string            `json:"image"`
-	ImageDriver     string            `json:"image_driver,omitempty"`
-	ImagePullPolicy string            `json:"image_pull_policy,omitempty"`
-	Command         []string          `json:"command,omitempty"`
-	Entrypoint      []string          `json:"entrypoint,omitempty"`
-	CPU             float64           `json:"cpu"`
-	Memory          int64             `json:"memory"` // MiB
-	Disk            int64             `json:"disk"`   // GiB, 0 = none
-	CPUPolicy       string            `json:"cpu_policy,omitempty"`
-	Workdir         string            `json:"workdir,omitempty"`
-	Environment     map[string]string `json:"environment,omitempty"`
-	Labels          map[string]string `json:"labels,omitempty"`
-	Hostname        string            `json:"hostname,omitempty"`
-	RestartPolicy   *RestartPolicy    `json:"restart_policy,omitempty"`
-	Interactive     bool              `json:"interactive"`
-	TTY             bool              `json:"tty"`
-	AutoRemove      bool              `json:"auto_remove"`
-	AutoHeal        bool              `json:"auto_heal"`
-	Privileged      bool              `json:"privileged"`
-	Healthcheck     *Healthcheck      `json:"healthcheck,omitempty"`
-	Runtime         string            `json:"runtime,omitempty"`
+	Image           string `json:"image"`
+	ImageDriver     string `json:"image_driver,omitempty"`
+	ImagePullPolicy string `json:"image_pull_policy,omitempty"`
+	// RegistryID is the registry whose credentials pull the image (1.31).
+	RegistryID    string            `json:"registry_id,omitempty"`
+	Command       []string          `json:"command,omitempty"`
+	Entrypoint    []string          `json:"entrypoint,omitempty"`
+	CPU           float64           `json:"cpu"`
+	Memory        int64             `json:"memory"` // MiB
+	Disk          int64             `json:"disk"`   // GiB, 0 = none
+	CPUPolicy     string            `json:"cpu_policy,omitempty"`
+	Workdir       string            `json:"workdir,omitempty"`
+	Environment   map[string]string `json:"environment,omitempty"`
+	Labels        map[string]string `json:"labels,omitempty"`
+	Hostname      string            `json:"hostname,omitempty"`
+	RestartPolicy *RestartPolicy    `json:"restart_policy,omitempty"`
+	Interactive   bool              `json:"interactive"`
+	TTY           bool              `json:"tty"`
+	AutoRemove    bool              `json:"auto_remove"`
+	AutoHeal      bool              `json:"auto_heal"`
+	Privileged    bool              `json:"privileged"`
+	Healthcheck   *Healthcheck      `json:"healthcheck,omitempty"`
+	Runtime       string            `json:"runtime,omitempty"`
 	// AvailabilityZone and Hints are scheduling inputs; RequestedHost is the
 	// admin's forced destination (1.39).
 	AvailabilityZone string            `json:"availability_zone,omitempty"`

@@ -24,6 +24,10 @@ const (
 	MethodExec    = "exec"
 	MethodUpdate  = "update"
 	MethodShow    = "show"
+	// Images (rpc/images.go).
+	MethodImagePull   = "image_pull"
+	MethodImageDelete = "image_delete"
+	MethodCommit      = "commit"
 )
 
 // Conductor methods (subject zun.conductor.<method>).
@@ -65,6 +69,11 @@ type ContainerRequest struct {
 	Archive *ArchiveRequest `json:"archive,omitempty"`
 	// VolumeID names the volume of MethodVolumeDelete.
 	VolumeID string `json:"volume_id,omitempty"`
+	// Create, rebuild and image pull: the registry credential of this
+	// pull only (decrypted by the API, never stored by the agent).
+	RegistryAuth *container.RegistryAuth `json:"registry_auth,omitempty"`
+	// Image pull, image delete and commit.
+	ImageOp *ImageOp `json:"image_op,omitempty"`
 }
 
 // LogsReply is the answer of MethodLogs.

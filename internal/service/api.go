@@ -16,10 +16,12 @@ import (
 	"github.com/openzun/zun/internal/bus/natsbus"
 	"github.com/openzun/zun/internal/conductor"
 	"github.com/openzun/zun/internal/config"
+	"github.com/openzun/zun/internal/glance"
 	"github.com/openzun/zun/internal/identity"
 	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
+	"github.com/openzun/zun/internal/secretbox"
 	"github.com/openzun/zun/internal/store"
 	"github.com/openzun/zun/internal/volumeapi"
 )
@@ -91,7 +93,16 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("failed to build scheduler: %w", err)
 	}
-	subs, err := conductor.New(st, sched, log).Serve(b)
+	images, err := glance.New(glance.Config{Dir: filepath.Join(cfg.DataDir, "images"), PublicURL: cfg.PublicURL + "/image",
+		MaxImageSize: cfg.MaxImageSize << 20}, st.GlanceImages(), auth, log)
+	if err != nil {
+		return nil, fmt.Errorf("failed to start the image service: %w", err)
+	}
+	secrets, err := secretbox.Open(filepath.Join(cfg.DataDir, "secret.key"))
+	if err != nil {
+		return nil, err
+	}
+	subs, err := conductor.New(st, sched, log).WithImages(images).Serve(b)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +110,8 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime,
 		WSProxyURL: wsURL, ConsoleTokenTTL: cfg.ConsoleTokenTTL},
-		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log})
+		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log,
+			Images: images, Secrets: secrets})
 	var used []string
 	for _, r := range srv.Routes() {
 		if r.Policy != "" {
@@ -112,6 +124,9 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	vh := volumeapi.New(volumeapi.Config{PublicURL: cfg.PublicURL}, st.Volumes(), rpc.ComputeClient{Bus: b}, auth, a.Policy, log).Handler()
 	srv.Mount(volumeapi.Prefix+"/", vh)
 	srv.Mount(volumeapi.Prefix, vh)
+	imh := http.StripPrefix("/image", images.Handler())
+	srv.Mount("/image/", imh)
+	srv.Mount("/image", imh)
 	if a.Identity != nil {
 		idh := http.StripPrefix("/identity", a.Identity.Handler())
 		srv.Mount("/identity/", idh)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/openzun/zun/internal/bus"
 	"github.com/openzun/zun/internal/bus/natsbus"
@@ -82,8 +83,11 @@ func ComputeConfig(cfg config.Config) compute.Config {
 		ReservedMemory: cfg.ReservedHostMemory,
 		ConsoleListen:  cfg.ConsoleListen, ConsoleAdvertise: cfg.ConsoleAdvertise,
 		MaxSessionsPerContainer: int(cfg.ConsoleMaxSessionsContainer),
-		VolumeDir:               volumeDir(cfg.DataDir)}
-
+		VolumeDir:               volumeDir(cfg.DataDir),
+		ImageCacheDir:           filepath.Join(cfg.DataDir, "image-cache", cfg.Host),
+		ImageGC: compute.ImageGCConfig{Interval: cfg.ImageGCInterval, MinAge: cfg.ImageGCMinAge,
+			HighPercent: float64(cfg.ImageGCHighPercent), LowPercent: float64(cfg.ImageGCLowPercent),
+			Pinned: splitList(cfg.ImageGCPinned)}}
 }
 
 // volumeDir is where the agent keeps local volumes: under the data dir,
@@ -97,4 +101,15 @@ func volumeDir(dataDir string) string {
 		return ""
 	}
 	return abs
+
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

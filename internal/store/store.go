@@ -26,6 +26,9 @@ type Store interface {
 	Quotas() Quotas
 	Capsules() Capsules
 	Volumes() Volumes
+	GlanceImages() GlanceImages
+	Images() Images
+	Registries() Registries
 	Close() error
 }
 

@@ -70,7 +70,7 @@ func uniqueHost() string {
 	return "e2e-" + hex.EncodeToString(b[:])
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -100,7 +100,7 @@ func (p *proc) write(b []byte) {
 	p.mu.Unlock()
 }
 
-func startProc(t *testing.T, name string, args ...string) *proc {
+func startProc(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(filepath.Join(binDir, name), args...), done: make(chan struct{})}
 	pr, pw := io.Pipe()
@@ -154,7 +154,7 @@ func (p *proc) kill9() { p.stop(syscall.SIGKILL) }
 
 // aio is a running all-in-one.
 type aio struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	DataDir string
 	Proc    *proc
@@ -162,13 +162,13 @@ type aio struct {
 	admin   string // admin token
 }
 
-func startAIO(t *testing.T, extra ...string) *aio {
+func startAIO(t testing.TB, extra ...string) *aio {
 	t.Helper()
 	dir := t.TempDir()
 	return startAIOAt(t, dir, freePort(t), extra...)
 }
 
-func startAIOAt(t *testing.T, dir, addr string, extra ...string) *aio {
+func startAIOAt(t testing.TB, dir, addr string, extra ...string) *aio {
 	t.Helper()
 	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", uniqueHost(),
 		"--wsproxy-listen", "127.0.0.1:0"}, extra...)

@@ -29,6 +29,9 @@ type Store struct {
 	actions    *actions
 	identity   *identity
 	quotas     *quotas
+	glance     *glanceImages
+	images     *images
+	registries *registries
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,6 +65,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	s.actions = &actions{s: s}
 	s.identity = &identity{s: s}
 	s.quotas = &quotas{s: s}
+	s.glance, s.images, s.registries = newGlanceImages(s), newImages(s), newRegistries(s)
 	return s, nil
 }
 
@@ -112,6 +116,15 @@ func (s *Store) Quotas() store.Quotas { return s.quotas }
 
 // Capsules returns the capsule store.
 func (s *Store) Capsules() store.Capsules { return s.capsules }
+
+// GlanceImages returns the image service's records.
+func (s *Store) GlanceImages() store.GlanceImages { return s.glance }
+
+// Images returns the per-host image records.
+func (s *Store) Images() store.Images { return s.images }
+
+// Registries returns the private registries.
+func (s *Store) Registries() store.Registries { return s.registries }
 
 // Close closes the database pools.
 func (s *Store) Close() error {

@@ -47,6 +47,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Quotas/UpdateConcurrent", testQuotaUpdateConcurrent},
 		{"Capsules", testCapsules},
 		{"Volumes", testVolumes},
+		{"GlanceImages", testGlanceImages},
+		{"Images", testImages},
+		{"Registries", testRegistries},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

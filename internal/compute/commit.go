@@ -1,0 +1,62 @@
+package compute
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/rpc"
+)
+
+// callCommit commits the container, exports the image as a `docker save`
+// archive and streams it to the image service's signed upload URL. The API
+// calls it synchronously and marks the image killed if it fails.
+func (a *Agent) callCommit(ctx context.Context, req rpc.ContainerRequest) (any, error) {
+	op := req.ImageOp
+	if op == nil || op.UploadURL == "" {
+		return nil, fmt.Errorf("commit without a target image: %w", errdefs.ErrInvalidArgument)
+	}
+	cm, ok := a.drv.(container.Committer)
+	if !ok {
+		return nil, errdefs.New(errdefs.ErrNotImplemented, "the container driver cannot commit containers")
+	}
+	c := &req.Container
+	unlock := a.locks.Lock(c.UUID)
+	info, err := cm.Commit(ctx, c, op.Repo, op.Tag)
+	unlock()
+	if err != nil {
+		return nil, fmt.Errorf("failed to commit container: %w", err)
+	}
+	rc, err := cm.SaveImage(ctx, info.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	put, err := http.NewRequestWithContext(ctx, http.MethodPut, op.UploadURL, rc)
+	if err != nil {
+		return nil, err
+	}
+	put.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := http.DefaultClient.Do(put)
+	if err != nil {
+		return nil, fmt.Errorf("failed to upload the committed image: %w", errdefs.ErrUnavailable)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the image service refused the committed image: %s: %w", resp.Status, errdefs.ErrUnavailable)
+	}
+	tag := op.Tag
+	if tag == "" {
+		tag = "latest"
+	}
+	if err := a.cond.ImageRecord(ctx, rpc.ImageRecord{Host: a.cfg.Host, ProjectID: c.ProjectID, Repo: op.Repo, Tag: tag,
+		ImageID: info.ID, Size: info.Size, Driver: DriverDocker, Status: model.ImageReady}); err != nil {
+		a.log.Warn("failed to record committed image", "err", err)
+	}
+	return nil, nil
+}
