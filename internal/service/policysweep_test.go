@@ -64,6 +64,7 @@ var sweepRequests = map[string]struct{ query, body string }{
 	"GET /v1/containers/{id}/container_actions/{rid}": {"", ""},
 	"POST /v1/containers/{id}/resize":                 {"h=24&w=80", ""},
 	"POST /v1/containers/{id}/execute_resize":         {"exec_id=" + strings.Repeat("ab", 32) + "&h=24&w=80", ""},
+	"POST /v1/containers/{id}/commit":                 {"repository=sweep-image&tag=t", ""},
 	"GET /v1/containers/{id}/get_archive":             {"path=/", ""},
 	"POST /v1/containers/{id}/put_archive":            {"path=/", `{"data":"aGVsbG8="}`},
 }
