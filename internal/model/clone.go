@@ -15,6 +15,7 @@ func (c *Container) Clone() *Container {
 	out.Labels = maps.Clone(c.Labels)
 	out.Hints = maps.Clone(c.Hints)
 	out.Ports = slices.Clone(c.Ports)
+	out.Mounts = slices.Clone(c.Mounts) // Mount holds only values
 	if c.RestartPolicy != nil {
 		rp := *c.RestartPolicy
 		out.RestartPolicy = &rp
