@@ -23,6 +23,26 @@ type capsuleState struct {
 	mu      sync.Mutex
 	records map[string]model.Capsule
 	cancels map[string]context.CancelFunc
+	// failures are the reasons of starts that failed: an engine event
+	// after the start (an init container's die) must not replace the
+	// reason with what the observation alone says ("container app is
+	// missing" for the app containers never created).
+	failures map[string]string
+}
+
+func (s *capsuleState) setFailure(uuid, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = map[string]string{}
+	}
+	s.failures[uuid] = reason
+}
+
+func (s *capsuleState) failure(uuid string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failures[uuid]
 }
 
 func (s *capsuleState) remember(c *model.Capsule) {
@@ -38,6 +58,7 @@ func (s *capsuleState) forget(uuid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.records, uuid)
+	delete(s.failures, uuid)
 }
 
 func (s *capsuleState) record(uuid string) (model.Capsule, bool) {
@@ -138,6 +159,7 @@ func (a *Agent) startCapsule(ctx context.Context, c *model.Capsule) {
 			return
 		}
 		a.log.Info("capsule failed to start", "capsule", c.UUID, "err", err)
+		a.caps.setFailure(c.UUID, err.Error())
 		a.reportCapsule(ctx, c, task, err.Error())
 		return
 	}
@@ -388,5 +410,5 @@ func (a *Agent) capsuleEvent(ctx context.Context, uuid string) {
 		return
 	}
 	defer unlock()
-	a.reportCapsule(ctx, &c, "", "")
+	a.reportCapsule(ctx, &c, "", a.caps.failure(uuid))
 }
