@@ -27,12 +27,15 @@ func (a *Agent) action(ctx context.Context, c *model.Container, requestID, event
 	}
 	start := time.Now().UTC()
 	ev := model.Event{Event: "compute__do_container_" + event, StartTime: start}
+	uuid, first := c.UUID, ev // the goroutine gets its own copies
 	started := a.async(func() {
-		if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: c.UUID, RequestID: requestID, Event: ev}); err != nil {
-			a.log.Warn("failed to record action event", "uuid", c.UUID, "err", err)
+		if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: uuid, RequestID: requestID, Event: first}); err != nil {
+			a.log.Warn("failed to record action event", "uuid", uuid, "err", err)
 		}
 	})
 	return func(opErr error) {
+		// The start is recorded before the finish changes the event.
+		started()
 		ev.FinishTime = time.Now().UTC()
 		ev.Result = "Success"
 		msg := ""
@@ -41,7 +44,6 @@ func (a *Agent) action(ctx context.Context, c *model.Container, requestID, event
 			ev.Traceback = opErr.Error()
 			msg = opErr.Error()
 		}
-		started()
 		if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: c.UUID, RequestID: requestID, Event: ev, Finish: true, Message: msg}); err != nil {
 			a.log.Warn("failed to record action event", "uuid", c.UUID, "err", err)
 		}
