@@ -90,38 +90,8 @@ func (cs *capsules) Create(ctx context.Context, c *model.Capsule) error {
 }
 
 func (cs *capsules) Get(ctx context.Context, uuidOrName string) (*model.Capsule, error) {
-	cond, args, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if uuidOrName == "" {
-		return nil, fmt.Errorf("capsule with empty name: %w", errdefs.ErrNotFound)
-	}
-	r := cs.s.read
-	c, err := scanCapsule(r.queryRow(ctx, capsuleSelect+" WHERE uuid = ?"+cond, append([]any{uuidOrName}, args...)...))
-	if err == nil {
-		return c, nil
-	}
-	if !isNoRows(err) {
-		return nil, cs.s.d.dbError(err, "get capsule")
-	}
-	rows, err := r.query(ctx, capsuleSelect+" WHERE name = ?"+cond+" ORDER BY id LIMIT 2", append([]any{uuidOrName}, args...)...)
-	if err != nil {
-		return nil, cs.s.d.dbError(err, "get capsule")
-	}
-	list, err := collectCapsules(rows)
-	if err != nil {
-		return nil, cs.s.d.dbError(err, "get capsule")
-	}
-	switch len(list) {
-	case 0:
-		return nil, fmt.Errorf("capsule %s could not be found: %w", uuidOrName, errdefs.ErrNotFound)
-	case 1:
-		return list[0], nil
-	default:
-		return nil, fmt.Errorf("multiple capsules exist with same name %s, please use the capsule uuid instead: %w",
-			uuidOrName, errdefs.ErrConflict)
-	}
+	return lookup[model.Capsule]{s: cs.s, kind: "capsule", selectSQL: capsuleSelect, byUUID: func(sc scanner, _ string) (*model.Capsule, error) { return scanCapsule(sc) },
+		scan: scanCapsule, conflict: "multiple capsules exist with same name %s, please use the capsule uuid instead"}.get(ctx, uuidOrName)
 }
 
 func (cs *capsules) List(ctx context.Context, opts store.ListOptions) ([]*model.Capsule, error) {
@@ -137,9 +107,9 @@ func (cs *capsules) List(ctx context.Context, opts store.ListOptions) ([]*model.
 	if err != nil {
 		return nil, cs.s.d.dbError(err, "list capsules")
 	}
-	list, err := collectCapsules(rows)
+	list, err := collect(rows, scanCapsule, cs.s.d, "list capsules")
 	if err != nil {
-		return nil, cs.s.d.dbError(err, "list capsules")
+		return nil, err
 	}
 	return list, nil
 }
@@ -210,27 +180,9 @@ func (cs *capsules) ListByHost(ctx context.Context, host string) ([]*model.Capsu
 	if err != nil {
 		return nil, cs.s.d.dbError(err, "list capsules")
 	}
-	list, err := collectCapsules(rows)
+	list, err := collect(rows, scanCapsule, cs.s.d, "list capsules")
 	if err != nil {
-		return nil, cs.s.d.dbError(err, "list capsules")
+		return nil, err
 	}
 	return list, nil
-}
-
-func collectCapsules(rows interface {
-	scanner
-	Next() bool
-	Err() error
-	Close() error
-}) ([]*model.Capsule, error) {
-	defer rows.Close()
-	var list []*model.Capsule
-	for rows.Next() {
-		c, err := scanCapsule(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
 }

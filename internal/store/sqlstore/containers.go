@@ -132,38 +132,8 @@ func (cs *containers) insert(ctx context.Context, q querier, c *model.Container)
 }
 
 func (cs *containers) Get(ctx context.Context, uuidOrName string) (*model.Container, error) {
-	cond, args, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if uuidOrName == "" {
-		return nil, fmt.Errorf("container with empty name: %w", errdefs.ErrNotFound)
-	}
-	r := cs.s.read
-	c, err := cs.scanCached(r.queryRow(ctx, containerSelect+" WHERE uuid = ?"+cond, append([]any{uuidOrName}, args...)...), uuidOrName)
-	if err == nil {
-		return c, nil
-	}
-	if !isNoRows(err) {
-		return nil, cs.s.d.dbError(err, "get container")
-	}
-	rows, err := r.query(ctx, containerSelect+" WHERE name = ?"+cond+" ORDER BY id LIMIT 2", append([]any{uuidOrName}, args...)...)
-	if err != nil {
-		return nil, cs.s.d.dbError(err, "get container")
-	}
-	list, err := collectContainers(rows)
-	if err != nil {
-		return nil, cs.s.d.dbError(err, "get container")
-	}
-	switch len(list) {
-	case 0:
-		return nil, fmt.Errorf("container %s could not be found: %w", uuidOrName, errdefs.ErrNotFound)
-	case 1:
-		return list[0], nil
-	default:
-		return nil, fmt.Errorf("multiple containers exist with same name %s, please use the container uuid instead: %w",
-			uuidOrName, errdefs.ErrConflict)
-	}
+	return lookup[model.Container]{s: cs.s, kind: "container", selectSQL: containerSelect, byUUID: cs.scanCached,
+		scan: scanContainer, conflict: "multiple containers exist with same name %s, please use the container uuid instead"}.get(ctx, uuidOrName)
 }
 
 func (cs *containers) Update(ctx context.Context, id string, fn func(c *model.Container) error) (*model.Container, error) {
@@ -252,9 +222,9 @@ func (cs *containers) ListByHost(ctx context.Context, host string) ([]*model.Con
 	if err != nil {
 		return nil, cs.s.d.dbError(err, "list containers")
 	}
-	list, err := collectContainers(rows)
+	list, err := collect(rows, scanContainer, cs.s.d, "list containers")
 	if err != nil {
-		return nil, cs.s.d.dbError(err, "list containers")
+		return nil, err
 	}
 	return list, nil
 }
@@ -270,22 +240,4 @@ func (cs *containers) Count(ctx context.Context, projectID string) (int, error) 
 		return 0, cs.s.d.dbError(err, "count containers")
 	}
 	return n, nil
-}
-
-func collectContainers(rows interface {
-	scanner
-	Next() bool
-	Err() error
-	Close() error
-}) ([]*model.Container, error) {
-	defer rows.Close()
-	var list []*model.Container
-	for rows.Next() {
-		c, err := scanContainer(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, c)
-	}
-	return list, rows.Err()
 }

@@ -49,9 +49,9 @@ func (cs *containers) List(ctx context.Context, f store.ContainerFilter, opts st
 	if err != nil {
 		return nil, cs.s.d.dbError(err, "list containers")
 	}
-	list, err := collectContainers(rows)
+	list, err := collect(rows, scanContainer, cs.s.d, "list containers")
 	if err != nil {
-		return nil, cs.s.d.dbError(err, "list containers")
+		return nil, err
 	}
 	return list, nil
 }

@@ -146,9 +146,9 @@ func (r *records[T]) get(ctx context.Context, id string) (*T, error) {
 	if err != nil {
 		return nil, r.s.d.dbError(err, "get "+r.what)
 	}
-	list, err := r.collect(rows)
+	list, err := collect(rows, r.scan, r.s.d, "get "+r.what)
 	if err != nil {
-		return nil, r.s.d.dbError(err, "get "+r.what)
+		return nil, err
 	}
 	switch len(list) {
 	case 0:
@@ -180,9 +180,9 @@ func (r *records[T]) find(ctx context.Context, eq [][2]string, opts store.ListOp
 	if err != nil {
 		return nil, r.s.d.dbError(err, "list "+r.what+"s")
 	}
-	list, err := r.collect(rows)
+	list, err := collect(rows, r.scan, r.s.d, "list "+r.what+"s")
 	if err != nil {
-		return nil, r.s.d.dbError(err, "list "+r.what+"s")
+		return nil, err
 	}
 	return list, nil
 }
@@ -248,22 +248,4 @@ func (r *records[T]) delete(ctx context.Context, id string) error {
 		return r.notFound(id)
 	}
 	return nil
-}
-
-func (r *records[T]) collect(rows interface {
-	scanner
-	Next() bool
-	Err() error
-	Close() error
-}) ([]*T, error) {
-	defer rows.Close()
-	var list []*T
-	for rows.Next() {
-		v, err := r.scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v)
-	}
-	return list, rows.Err()
 }

@@ -79,37 +79,8 @@ func (vs *volumes) Create(ctx context.Context, v *model.Volume) error {
 }
 
 func (vs *volumes) Get(ctx context.Context, uuidOrName string) (*model.Volume, error) {
-	cond, args, err := scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if uuidOrName == "" {
-		return nil, fmt.Errorf("volume with empty name: %w", errdefs.ErrNotFound)
-	}
-	r := vs.s.read
-	v, err := scanVolume(r.queryRow(ctx, volumeSelect+" WHERE uuid = ?"+cond, append([]any{uuidOrName}, args...)...))
-	if err == nil {
-		return v, nil
-	}
-	if !isNoRows(err) {
-		return nil, vs.s.d.dbError(err, "get volume")
-	}
-	rows, err := r.query(ctx, volumeSelect+" WHERE name = ?"+cond+" ORDER BY id LIMIT 2", append([]any{uuidOrName}, args...)...)
-	if err != nil {
-		return nil, vs.s.d.dbError(err, "get volume")
-	}
-	list, err := collectVolumes(rows)
-	if err != nil {
-		return nil, vs.s.d.dbError(err, "get volume")
-	}
-	switch len(list) {
-	case 0:
-		return nil, fmt.Errorf("volume %s could not be found: %w", uuidOrName, errdefs.ErrNotFound)
-	case 1:
-		return list[0], nil
-	default:
-		return nil, fmt.Errorf("multiple volumes are named %s, use the volume id instead: %w", uuidOrName, errdefs.ErrConflict)
-	}
+	return lookup[model.Volume]{s: vs.s, kind: "volume", selectSQL: volumeSelect, byUUID: func(sc scanner, _ string) (*model.Volume, error) { return scanVolume(sc) },
+		scan: scanVolume, conflict: "multiple volumes are named %s, use the volume id instead"}.get(ctx, uuidOrName)
 }
 
 func (vs *volumes) List(ctx context.Context, opts store.ListOptions) ([]*model.Volume, error) {
@@ -134,9 +105,9 @@ func (vs *volumes) List(ctx context.Context, opts store.ListOptions) ([]*model.V
 	if err != nil {
 		return nil, vs.s.d.dbError(err, "list volumes")
 	}
-	list, err := collectVolumes(rows)
+	list, err := collect(rows, scanVolume, vs.s.d, "list volumes")
 	if err != nil {
-		return nil, vs.s.d.dbError(err, "list volumes")
+		return nil, err
 	}
 	return list, nil
 }
@@ -204,9 +175,9 @@ func (vs *volumes) ListAttached(ctx context.Context, containerUUID string) ([]*m
 	if err != nil {
 		return nil, vs.s.d.dbError(err, "list attached volumes")
 	}
-	list, err := collectVolumes(rows)
+	list, err := collect(rows, scanVolume, vs.s.d, "list attached volumes")
 	if err != nil {
-		return nil, vs.s.d.dbError(err, "list attached volumes")
+		return nil, err
 	}
 	return list, nil
 }
@@ -216,9 +187,9 @@ func (vs *volumes) ListByHost(ctx context.Context, host string) ([]*model.Volume
 	if err != nil {
 		return nil, vs.s.d.dbError(err, "list host volumes")
 	}
-	list, err := collectVolumes(rows)
+	list, err := collect(rows, scanVolume, vs.s.d, "list host volumes")
 	if err != nil {
-		return nil, vs.s.d.dbError(err, "list host volumes")
+		return nil, err
 	}
 	return list, nil
 }
@@ -244,22 +215,4 @@ func (s *Store) volumeDiskUsage(ctx context.Context, out map[string]model.Usage)
 		}
 	}
 	return rows.Err()
-}
-
-func collectVolumes(rows interface {
-	scanner
-	Next() bool
-	Err() error
-	Close() error
-}) ([]*model.Volume, error) {
-	defer rows.Close()
-	var list []*model.Volume
-	for rows.Next() {
-		v, err := scanVolume(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, v)
-	}
-	return list, rows.Err()
 }
