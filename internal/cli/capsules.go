@@ -184,19 +184,9 @@ func (a *app) capsuleDeleteCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			failed := false
-			for _, id := range args {
-				if err := cl.DeleteCapsule(cmd.Context(), id, allProjects); err != nil {
-					failed = true
-					fmt.Fprintf(a.stderr, "Delete for capsule %s failed: %s\n", id, errorText(err))
-					continue
-				}
-				a.printf("Request to delete capsule %s has been accepted.\n", id)
-			}
-			if failed {
-				return errReported
-			}
-			return nil
+			return a.eachOf("capsule", args, "delete", "Delete", func(id string) error {
+				return cl.DeleteCapsule(cmd.Context(), id, allProjects)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&allProjects, "all-projects", false, "Delete capsule(s) in all projects by name")

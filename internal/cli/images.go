@@ -74,19 +74,9 @@ func (a *app) addImageCommands(root *cobra.Command) {
 			if err != nil {
 				return err
 			}
-			var failed []string
-			for _, id := range args {
-				if err := cl.DeleteImage(cmd.Context(), id); err != nil {
-					fmt.Fprintf(a.stderr, "Delete for image %s failed: %v\n", id, err)
-					failed = append(failed, id)
-					continue
-				}
-				fmt.Fprintf(a.stdout, "Request to delete image %s has been accepted.\n", id)
-			}
-			if len(failed) > 0 {
-				return fmt.Errorf("failed to delete %s", strings.Join(failed, ", "))
-			}
-			return nil
+			return a.eachOf("image", args, "delete", "Delete", func(id string) error {
+				return cl.DeleteImage(cmd.Context(), id)
+			})
 		},
 	}
 

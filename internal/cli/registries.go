@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/openzun/zun/api"
@@ -121,19 +118,9 @@ func (a *app) addRegistryCommands(root *cobra.Command) {
 			if err != nil {
 				return err
 			}
-			var failed []string
-			for _, id := range args {
-				if err := cl.DeleteRegistry(cmd.Context(), id); err != nil {
-					fmt.Fprintf(a.stderr, "Delete for registry %s failed: %v\n", id, err)
-					failed = append(failed, id)
-					continue
-				}
-				fmt.Fprintf(a.stdout, "Request to delete registry %s has been accepted.\n", id)
-			}
-			if len(failed) > 0 {
-				return fmt.Errorf("failed to delete %s", strings.Join(failed, ", "))
-			}
-			return nil
+			return a.eachOf("registry", args, "delete", "Delete", func(id string) error {
+				return cl.DeleteRegistry(cmd.Context(), id)
+			})
 		},
 	}
 	root.AddCommand(create, update, show, list, del)

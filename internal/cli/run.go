@@ -173,22 +173,27 @@ func (a *app) printf(format string, args ...any) {
 	fmt.Fprintf(a.stdout, format, args...)
 }
 
-// each runs fn for every id, printing python-zunclient's per-item
-// messages; failures go to stderr and make the command exit 1.
+// each runs fn for every container id, printing python-zunclient's
+// per-item messages; failures go to stderr and make the command exit 1.
 func (a *app) each(ids []string, verb string, fn func(id string) error) error {
-	return a.eachMsg(ids, verb, capitalize(verb), fn)
+	return a.eachOf("container", ids, verb, capitalize(verb), fn)
 }
 
 // eachMsg is each with a distinct wording of the failure message.
 func (a *app) eachMsg(ids []string, verb, failVerb string, fn func(id string) error) error {
+	return a.eachOf("container", ids, verb, failVerb, fn)
+}
+
+// eachOf is each for objects of any kind ("image", "capsule").
+func (a *app) eachOf(kind string, ids []string, verb, failVerb string, fn func(id string) error) error {
 	failed := false
 	for _, id := range ids {
 		if err := fn(id); err != nil {
 			failed = true
-			fmt.Fprintf(a.stderr, "%s for container %s failed: %s\n", failVerb, id, errorText(err))
+			fmt.Fprintf(a.stderr, "%s for %s %s failed: %s\n", failVerb, kind, id, errorText(err))
 			continue
 		}
-		a.printf("Request to %s container %s has been accepted.\n", verb, id)
+		a.printf("Request to %s %s %s has been accepted.\n", verb, kind, id)
 	}
 	if failed {
 		return errReported
