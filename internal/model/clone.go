@@ -16,6 +16,15 @@ func (c *Container) Clone() *Container {
 	out.Hints = maps.Clone(c.Hints)
 	out.Ports = slices.Clone(c.Ports)
 	out.Mounts = slices.Clone(c.Mounts) // Mount holds only values
+	out.SecurityGroups = slices.Clone(c.SecurityGroups)
+	out.ExposedPorts = slices.Clone(c.ExposedPorts)
+	if c.Networks != nil {
+		out.Networks = make([]PortAttachment, len(c.Networks))
+		for i, p := range c.Networks {
+			p.FixedIPs = slices.Clone(p.FixedIPs)
+			out.Networks[i] = p
+		}
+	}
 	if c.RestartPolicy != nil {
 		rp := *c.RestartPolicy
 		out.RestartPolicy = &rp

@@ -55,6 +55,13 @@ type Container struct {
 	RequestedHost    string            `json:"requested_host,omitempty"`
 	// Mounts are the volumes and injected files of the container (1.11).
 	Mounts []Mount `json:"mounts,omitempty"`
+	// Networks are the container's ports, in the order of the request's
+	// nets (the first is the engine's primary network); SecurityGroups are
+	// group IDs; ExposedPorts are "80/tcp" keys (1.24). Set by the API
+	// before scheduling (internal/model/network.go).
+	Networks       []PortAttachment `json:"networks,omitempty"`
+	SecurityGroups []string         `json:"security_groups,omitempty"`
+	ExposedPorts   []string         `json:"exposed_ports,omitempty"`
 	// Run asks the compute agent to start the container after creating it.
 	Run bool `json:"run"`
 

@@ -18,6 +18,9 @@ type ComputeNode struct {
 	KernelVersion      string            `json:"kernel_version"`
 	Labels             map[string]string `json:"labels,omitempty"`
 	Runtimes           []string          `json:"runtimes,omitempty"`
+	// TunnelIP is the host's VXLAN endpoint address (--tunnel-ip), where
+	// other hosts send the traffic of tenant networks.
+	TunnelIP string `json:"tunnel_ip,omitempty"`
 	// Allocation ratios and reserved amounts applied by the claim.
 	CPUAllocationRatio  float64   `json:"cpu_allocation_ratio"`
 	RAMAllocationRatio  float64   `json:"ram_allocation_ratio"`

@@ -74,6 +74,8 @@ type ContainerRequest struct {
 	RegistryAuth *container.RegistryAuth `json:"registry_auth,omitempty"`
 	// Image pull, image delete and commit.
 	ImageOp *ImageOp `json:"image_op,omitempty"`
+	// Port is the port of MethodNetworkAttach and MethodNetworkDetach.
+	Port *model.PortAttachment `json:"port,omitempty"`
 }
 
 // LogsReply is the answer of MethodLogs.
