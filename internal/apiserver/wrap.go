@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openzun/zun/api"
@@ -31,11 +33,43 @@ type route struct {
 	handler     handlerFunc
 }
 
+// newRequestID draws "req-" and a UUID-shaped random value, built in
+// one buffer: it runs on every request.
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return "req-" + hex.EncodeToString(b[:4]) + "-" + hex.EncodeToString(b[4:6]) + "-" + hex.EncodeToString(b[6:8]) + "-" + hex.EncodeToString(b[8:10]) + "-" + hex.EncodeToString(b[10:])
+	var out [40]byte
+	copy(out[:], "req-")
+	i := 4
+	for j, part := range [][]byte{b[:4], b[4:6], b[6:8], b[8:10], b[10:]} {
+		if j > 0 {
+			out[i] = '-'
+			i++
+		}
+		i += hex.Encode(out[i:], part)
+	}
+	return string(out[:i])
 }
+
+// Header values that never change, shared by every response: assigning
+// them to the header map directly saves the allocations of Header.Set,
+// which matter on the hottest paths (GET of a container). Nothing
+// modifies a response header's slice in place.
+var (
+	hdrMinVersion  = []string{api.ServiceType + " " + api.MinVersion.String()}
+	hdrMaxVersion  = []string{api.ServiceType + " " + api.MaxVersion.String()}
+	hdrVary        = []string{api.VersionHeader}
+	hdrContentJSON = []string{"application/json"}
+	// hdrVersion holds the OpenStack-API-Version value of every supported
+	// minor version.
+	hdrVersion = func() [][]string {
+		out := make([][]string, api.MaxVersion.Minor+1)
+		for m := api.MinVersion.Minor; m <= api.MaxVersion.Minor; m++ {
+			out[m] = []string{api.ServiceType + " " + api.Version{Major: 1, Minor: m}.String()}
+		}
+		return out
+	}()
+)
 
 // wrap turns a route into an http.Handler: request id, authentication,
 // microversion negotiation, policy of the route, JSON encoding and the
@@ -62,15 +96,20 @@ func (s *Server) wrap(rt route) http.Handler {
 
 func (s *Server) serve(rt route, q *request, w http.ResponseWriter) (int, error) {
 	if !rt.unversioned {
-		w.Header().Set(api.MinVersionHeader, api.ServiceType+" "+api.MinVersion.String())
-		w.Header().Set(api.MaxVersionHeader, api.ServiceType+" "+api.MaxVersion.String())
-		w.Header().Set("Vary", api.VersionHeader)
+		h := w.Header()
+		h[http.CanonicalHeaderKey(api.MinVersionHeader)] = hdrMinVersion
+		h[http.CanonicalHeaderKey(api.MaxVersionHeader)] = hdrMaxVersion
+		h["Vary"] = hdrVary
 		v, err := api.ParseVersionHeader(q.r.Header.Get(api.VersionHeader))
 		if err != nil {
 			return 0, versionError(err)
 		}
 		q.version = v
-		w.Header().Set(api.VersionHeader, api.ServiceType+" "+v.String())
+		if v.Major == 1 && v.Minor >= 0 && v.Minor < len(hdrVersion) && hdrVersion[v.Minor] != nil {
+			h[http.CanonicalHeaderKey(api.VersionHeader)] = hdrVersion[v.Minor]
+		} else {
+			h.Set(api.VersionHeader, api.ServiceType+" "+v.String())
+		}
 	}
 	if !rt.public {
 		if err := s.authenticate(q); err != nil {
@@ -134,15 +173,26 @@ func writeJSON(w http.ResponseWriter, status int, body any) error {
 		w.WriteHeader(status)
 		return nil
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		// A buffer grown by a huge answer is not kept: the pool would pin it.
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			jsonBuffers.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(body); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = hdrContentJSON
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	// The same bytes json.Marshal gives: without the encoder's newline.
+	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	return nil
 }
+
+// jsonBuffers are the encode buffers of writeJSON.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeError maps err to Zun's envelope. Messages of server errors are
 // hidden behind the request id; the cause is logged.
