@@ -81,6 +81,8 @@ type Server struct {
 	images  ImageService
 	secrets SecretBox
 	routes  []route
+	// downHosts: which compute hosts are down, for the container views.
+	downHosts downHosts
 	// Extra handlers mounted beside /v1 (identity at /identity).
 	mounts map[string]http.Handler
 }

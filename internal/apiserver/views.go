@@ -51,6 +51,7 @@ func (s *Server) containerView(q *request, c *model.Container, fa fieldAccess) a
 		SecurityGroups: []string{}, AutoRemove: c.AutoRemove, AutoHeal: c.AutoHeal,
 		CreatedAt: api.NewTime(c.CreatedAt), UpdatedAt: api.NewTime(c.UpdatedAt),
 	}
+	s.unknownWhileHostDown(q.ctx, &v, c)
 	if c.RestartPolicy != nil {
 		v.RestartPolicy = &api.RestartPolicy{Name: c.RestartPolicy.Name, MaximumRetryCount: strconv.Itoa(c.RestartPolicy.MaximumRetryCount)}
 	}

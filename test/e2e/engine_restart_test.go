@@ -10,22 +10,23 @@ import (
 	"github.com/openzun/zun/internal/testutil/enginetest"
 )
 
-// startComputeOn starts an all-in-one without its embedded agent and one
-// zun-compute driving the engine at dockerHost; it returns both, the
-// agent's arguments (to start it again) and its host name.
-func startComputeOn(t *testing.T, dockerHost string, extra ...string) (*aio, *proc, []string, string) {
+// startComputeOn starts an all-in-one (with apiExtra arguments) without
+// its embedded agent and one zun-compute driving the engine at dockerHost;
+// it returns both, the agent's arguments (to start it again) and its host
+// name.
+func startComputeOn(t *testing.T, dockerHost string, apiExtra ...string) (*aio, *proc, []string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	natsAddr := freePort(t)
-	a := startAIOAt(t, dir, freePort(t), "--embedded-compute=false", "--nats-listen", natsAddr)
+	a := startAIOAt(t, dir, freePort(t), append([]string{"--embedded-compute=false", "--nats-listen", natsAddr}, apiExtra...)...)
 	pw, err := os.ReadFile(filepath.Join(dir, "nats-password"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	host := uniqueHost()
-	args := append([]string{"--nats-url", "nats://" + natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
+	args := []string{"--nats-url", "nats://" + natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
 		"--host", host, "--sync-interval", "3s", "--heartbeat-interval", "1s", "--data-dir", dir,
-		"--docker-host", dockerHost}, extra...)
+		"--docker-host", dockerHost}
 	comp := startProc(t, "zun-compute", args...)
 	waitFor(t, 30*time.Second, func() bool {
 		var l struct{ Hosts []struct{ Hostname string } }
