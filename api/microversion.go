@@ -12,6 +12,10 @@ const (
 	MinVersionHeader = "OpenStack-API-Minimum-Version"
 	MaxVersionHeader = "OpenStack-API-Maximum-Version"
 	ServiceType      = "container"
+	// IdempotencyKeyHeader makes a container create safe to retry: a
+	// create carrying a key its project already used answers with the
+	// container that key made (409 if the request differs).
+	IdempotencyKeyHeader = "Idempotency-Key"
 )
 
 // Version is an API microversion 1.<Minor>.

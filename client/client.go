@@ -137,7 +137,15 @@ type request struct {
 	query  url.Values
 	body   any // JSON-encoded when non-nil
 	out    any // JSON-decoded on success when non-nil
+	// idempotencyKey, when set, is sent as Idempotency-Key and makes the
+	// request safe to send again after a transport error.
+	idempotencyKey string
 }
+
+// transportRetries are the pauses before sending a request with an
+// idempotency key again after a transport error (connection refused or
+// reset, the API restarting).
+var transportRetries = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}
 
 // do runs r, re-authenticating once on 401.
 func (c *Client) do(ctx context.Context, r request) error {
@@ -149,6 +157,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 		}
 		payload = b
 	}
+	retries := 0
 	for attempt := 0; ; attempt++ {
 		tok, endpoint, err := c.auth.Session(ctx)
 		if err != nil {
@@ -156,7 +165,17 @@ func (c *Client) do(ctx context.Context, r request) error {
 		}
 		resp, body, err := c.send(ctx, r, endpoint, payload, tok)
 		if err != nil {
-			return err
+			if r.idempotencyKey == "" || ctx.Err() != nil || retries >= len(transportRetries) {
+				return err
+			}
+			c.log.Debug("sending again with the same idempotency key", "err", err)
+			select {
+			case <-time.After(transportRetries[retries]):
+			case <-ctx.Done():
+				return err
+			}
+			retries++
+			continue
 		}
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && c.auth.Invalidate(tok) {
 			c.log.Debug("token rejected, re-authenticating")
@@ -193,6 +212,9 @@ func (c *Client) send(ctx context.Context, r request, endpoint string, payload [
 	req.Header.Set(api.VersionHeader, c.header)
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.idempotencyKey != "" {
+		req.Header.Set(api.IdempotencyKeyHeader, r.idempotencyKey)
 	}
 	if tok != "" {
 		req.Header.Set("X-Auth-Token", tok)

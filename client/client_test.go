@@ -218,3 +218,47 @@ func TestDecodeErrorPlainBody(t *testing.T) {
 		t.Fatalf("err = %q", err)
 	}
 }
+
+// TestCreateSentAgainWithItsKey: a create whose connection breaks before
+// the answer is sent again with the same Idempotency-Key (by the client's
+// retry, or by net/http's own, which replays requests carrying the header
+// on a reused connection).
+func TestCreateSentAgainWithItsKey(t *testing.T) {
+	old := transportRetries
+	transportRetries = []time.Duration{time.Millisecond, time.Millisecond}
+	defer func() { transportRetries = old }()
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		if len(keys) == 1 {
+			// The connection breaks before any answer.
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprint(w, `{"uuid":"u1","status":"Creating"}`)
+	}))
+	defer srv.Close()
+	cl, err := New(context.Background(), Config{Token: "static", Endpoint: srv.URL + "/v1/", APIVersion: "latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cl.RunContainer(context.Background(), api.ContainerCreate{Image: "busybox"})
+	if err != nil || c.UUID != "u1" {
+		t.Fatalf("create: %v %+v", err, c)
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Fatalf("keys sent: %q", keys)
+	}
+	first := keys[0]
+	keys = nil
+	if _, err := cl.RunContainer(context.Background(), api.ContainerCreate{Image: "busybox"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0] == first || keys[0] != keys[1] {
+		t.Fatalf("each create needs its own key: first %q, then %q", first, keys)
+	}
+}

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,10 +71,19 @@ func (c *Client) create(ctx context.Context, req api.ContainerCreate, run bool) 
 	q := url.Values{}
 	setBool(q, "run", run)
 	var out api.Container
-	if err := c.do(ctx, request{method: http.MethodPost, path: path("containers"), query: q, body: body, out: &out}); err != nil {
+	// One key per create: sent again after a transport error, the request
+	// finds the container the first attempt made instead of making another.
+	if err := c.do(ctx, request{method: http.MethodPost, path: path("containers"), query: q, body: body, out: &out,
+		idempotencyKey: newIdempotencyKey()}); err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // createBody shapes the request for the negotiated microversion as

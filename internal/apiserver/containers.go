@@ -91,6 +91,19 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	key, hash, err := idempotencyKey(q, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if key != "" {
+		if prev, err := s.existingCreate(q, key); err != nil || prev != nil {
+			if err != nil {
+				return 0, nil, err
+			}
+			return s.replayCreate(q, prev, hash)
+		}
+		c.IdempotencyKey, c.RequestHash = key, hash
+	}
 	// The sub-rules of the fields sent, in a fixed order so the error
 	// names the same rule every time.
 	own := policy.Target{ProjectID: q.id.ProjectID, UserID: q.id.UserID}
@@ -135,6 +148,12 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	// project's quota lock: a burst of creates never passes the limit.
 	if err := s.store.Containers().CreateInQuota(q.ctx, c); err != nil {
 		s.releaseVolumes(q.ctx, c.UUID)
+		if errors.Is(err, errdefs.ErrAlreadyExists) && key != "" {
+			// A concurrent request with the same key won the insert.
+			if prev, perr := s.existingCreate(q, key); perr == nil && prev != nil {
+				return s.replayCreate(q, prev, hash)
+			}
+		}
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A container with name %s already exists.", c.Name))
 		}

@@ -64,6 +64,11 @@ type Container struct {
 	ExposedPorts   []string         `json:"exposed_ports,omitempty"`
 	// Run asks the compute agent to start the container after creating it.
 	Run bool `json:"run"`
+	// IdempotencyKey is the create's Idempotency-Key header, unique per
+	// project while the container exists; RequestHash identifies the
+	// request it came with (a retry must send the same one).
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	RequestHash    string `json:"request_hash,omitempty"`
 
 	Host         string    `json:"host,omitempty"`
 	ContainerID  string    `json:"container_id,omitempty"` // Docker ID

@@ -38,6 +38,10 @@ type API struct {
 	// WSProxyURL is the websocket proxy's base URL handed to clients.
 	WSProxyURL string
 	closers    []func()
+	// unplaced ends creates a killed API accepted and never placed.
+	unplaced interface {
+		RunUnplacedSweeper(ctx context.Context, interval, olderThan time.Duration)
+	}
 }
 
 // Close releases everything Build opened, in reverse order.
@@ -133,6 +137,7 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 		srv.Mount("/identity", idh)
 	}
 	a.Handler = srv.Handler()
+	a.unplaced = srv
 	return a, nil
 }
 
@@ -189,6 +194,9 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if a.unplaced != nil {
+		go a.unplaced.RunUnplacedSweeper(ctx, time.Minute, time.Minute)
+	}
 	log.Info("zun-api listening", "url", cfg.PublicURL, "all_in_one", cfg.AllInOne, "data_dir", cfg.DataDir)
 
 	agentDone := make(chan struct{})

@@ -63,6 +63,9 @@ type Containers interface {
 	// containers (possible only for an all-projects scope) gives
 	// errdefs.ErrConflict. Missing or out-of-scope: errdefs.ErrNotFound.
 	Get(ctx context.Context, uuidOrName string) (*model.Container, error)
+	// GetByIdempotencyKey finds the container whose create carried key,
+	// within scope (ErrNotFound if none).
+	GetByIdempotencyKey(ctx context.Context, key string) (*model.Container, error)
 	// List lists within scope.
 	List(ctx context.Context, f ContainerFilter, opts ListOptions) ([]*model.Container, error)
 	// Update runs fn on the current record inside one transaction and

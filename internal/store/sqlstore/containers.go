@@ -118,10 +118,10 @@ func (cs *containers) insert(ctx context.Context, q querier, c *model.Container)
 		return fmt.Errorf("failed to encode container: %w", err)
 	}
 	err = q.queryRow(ctx, `INSERT INTO containers
-        (uuid, project_id, user_id, name, image, host, status, task_state, memory, cpu, disk, auto_remove, created_at, updated_at, data)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        (uuid, project_id, user_id, name, image, host, status, task_state, memory, cpu, disk, auto_remove, created_at, updated_at, data, idempotency_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.UUID, c.ProjectID, c.UserID, c.Name, c.Image, c.Host, c.Status, c.TaskState, c.Memory, c.CPU, c.Disk, c.AutoRemove,
-		micros(c.CreatedAt), micros(c.UpdatedAt), string(data)).Scan(&c.ID)
+		micros(c.CreatedAt), micros(c.UpdatedAt), string(data), c.IdempotencyKey).Scan(&c.ID)
 	if err != nil {
 		if cs.s.d.classify(err) == errdefs.ErrAlreadyExists {
 			return fmt.Errorf("a container named %q or with uuid %s already exists: %w", c.Name, c.UUID, errdefs.ErrAlreadyExists)
@@ -134,6 +134,24 @@ func (cs *containers) insert(ctx context.Context, q querier, c *model.Container)
 func (cs *containers) Get(ctx context.Context, uuidOrName string) (*model.Container, error) {
 	return lookup[model.Container]{s: cs.s, kind: "container", selectSQL: containerSelect, byUUID: cs.scanCached,
 		scan: scanContainer, conflict: "multiple containers exist with same name %s, please use the container uuid instead"}.get(ctx, uuidOrName)
+}
+
+func (cs *containers) GetByIdempotencyKey(ctx context.Context, key string) (*model.Container, error) {
+	cond, args, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, fmt.Errorf("container with an empty idempotency key: %w", errdefs.ErrNotFound)
+	}
+	c, err := scanContainer(cs.s.read.queryRow(ctx, containerSelect+" WHERE idempotency_key = ?"+cond, append([]any{key}, args...)...))
+	if err != nil {
+		if isNoRows(err) {
+			return nil, fmt.Errorf("no container with idempotency key %q: %w", key, errdefs.ErrNotFound)
+		}
+		return nil, cs.s.d.dbError(err, "get container by idempotency key")
+	}
+	return c, nil
 }
 
 func (cs *containers) Update(ctx context.Context, id string, fn func(c *model.Container) error) (*model.Container, error) {

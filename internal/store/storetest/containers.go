@@ -265,3 +265,46 @@ func testContainerGetCopies(t *testing.T, s store.Store) {
 	_, err = cs.Get(ctx, c.UUID)
 	wantErr(t, err, errdefs.ErrNotFound, "Get deleted")
 }
+
+func testContainerIdempotencyKey(t *testing.T, s store.Store) {
+	a, b := asProject(projectA), asProject(projectB)
+	cs := s.Containers()
+	c1 := newContainer(projectA, "")
+	c1.IdempotencyKey, c1.RequestHash = "key-1", "h1"
+	mustCreate(t, s, a, c1)
+	dup := newContainer(projectA, "")
+	dup.IdempotencyKey = "key-1"
+	wantErr(t, cs.Create(a, dup), errdefs.ErrAlreadyExists, "same key, same project")
+	other := newContainer(projectB, "")
+	other.IdempotencyKey = "key-1"
+	mustCreate(t, s, b, other)
+	got, err := cs.GetByIdempotencyKey(a, "key-1")
+	noErr(t, err, "get by key")
+	if got.UUID != c1.UUID || got.RequestHash != "h1" {
+		t.Fatalf("get by key: %s %q, want %s h1", got.UUID, got.RequestHash, c1.UUID)
+	}
+	got, err = cs.GetByIdempotencyKey(b, "key-1")
+	noErr(t, err, "B get by key")
+	if got.UUID != other.UUID {
+		t.Fatalf("B got %s, want its own %s", got.UUID, other.UUID)
+	}
+	_, err = cs.GetByIdempotencyKey(a, "key-2")
+	wantErr(t, err, errdefs.ErrNotFound, "unknown key")
+	_, err = cs.GetByIdempotencyKey(a, "")
+	wantErr(t, err, errdefs.ErrNotFound, "empty key")
+	// The key survives updates and goes with the record.
+	_, err = cs.Update(a, c1.UUID, func(c *model.Container) error { c.Status = "Running"; return nil })
+	noErr(t, err, "update")
+	got, err = cs.GetByIdempotencyKey(a, "key-1")
+	noErr(t, err, "get by key after update")
+	if got.UUID != c1.UUID {
+		t.Fatalf("after update: %s", got.UUID)
+	}
+	noErr(t, cs.Delete(a, c1.UUID), "delete")
+	again := newContainer(projectA, "")
+	again.IdempotencyKey = "key-1"
+	mustCreate(t, s, a, again)
+	// Containers without a key never collide.
+	mustCreate(t, s, a, newContainer(projectA, ""))
+	mustCreate(t, s, a, newContainer(projectA, ""))
+}

@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Containers/CRUD", testContainerCRUD},
 		{"Containers/Scoping", testContainerScoping},
 		{"Containers/UniqueNames", testContainerUniqueNames},
+		{"Containers/IdempotencyKey", testContainerIdempotencyKey},
 		{"Containers/UpdateAtomic", testContainerUpdateAtomic},
 		{"Containers/UpdateAbort", testContainerUpdateAbort},
 		{"Containers/Paging", testContainerPaging},
