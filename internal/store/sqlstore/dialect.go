@@ -90,6 +90,9 @@ func (d *dialect) dbError(err error, what string) error {
 			// Keep the driver error so the transaction can be retried.
 			return fmt.Errorf("%s: %w: %w", what, cat, err)
 		}
+		if errors.Is(cat, errdefs.ErrUnavailable) {
+			return fmt.Errorf("%s: the database is unavailable, try again later: %w", what, cat)
+		}
 		return fmt.Errorf("%s: %w", what, cat)
 	}
 	return fmt.Errorf("failed to %s: %w", what, err)

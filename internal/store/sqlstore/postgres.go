@@ -2,9 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,9 +37,17 @@ var postgresDialect = &dialect{
 func postgresClassify(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
+		if unreachable(err) {
+			return errdefs.ErrUnavailable
+		}
 		return nil
 	}
+	if strings.HasPrefix(pe.Code, "08") { // connection_exception
+		return errdefs.ErrUnavailable
+	}
 	switch pe.Code {
+	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+		return errdefs.ErrUnavailable
 	case "23505": // unique_violation
 		return errdefs.ErrAlreadyExists
 	case "23503": // foreign_key_violation
@@ -45,6 +58,17 @@ func postgresClassify(err error) error {
 		return errdefs.ErrUnavailable
 	}
 	return nil
+}
+
+// unreachable reports errors of the connection rather than of the
+// statement: the server is down, restarting or cut off. The API answers
+// them 503 at once instead of 500.
+func unreachable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func postgresRetryable(err error) bool {

@@ -144,6 +144,34 @@ func (c *Cluster) start(ctx context.Context, bin string, cred *syscall.Credentia
 	if err != nil {
 		return fmt.Errorf("failed to find a free port: %w", err)
 	}
+	return c.startOn(ctx, bin, cred, port)
+}
+
+// Halt kills the server at once (SIGQUIT, PostgreSQL's immediate
+// shutdown: no checkpoint, connections cut), keeping its data: a database
+// outage. Resume brings it back on the same port.
+func (c *Cluster) Halt() {
+	if c.admin != nil {
+		_ = c.admin.Close()
+		c.admin = nil
+	}
+	c.kill()
+}
+
+// Resume restarts a halted server on its port, recovering from its WAL.
+func (c *Cluster) Resume(ctx context.Context) error {
+	bin, err := binDir()
+	if err != nil {
+		return err
+	}
+	cred, err := runAs()
+	if err != nil {
+		return err
+	}
+	return c.startOn(ctx, bin, cred, c.port)
+}
+
+func (c *Cluster) startOn(ctx context.Context, bin string, cred *syscall.Credential, port int) error {
 	logf, err := os.OpenFile(c.logFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("failed to open server log: %w", err)
