@@ -1,7 +1,6 @@
 package migrations
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -14,7 +13,7 @@ func TestAll(t *testing.T) {
 		t.Fatalf("%d migrations, SchemaVersion %d", len(all), SchemaVersion())
 	}
 	for i, m := range all {
-		if (i == 0 && m.Version != 1) || (i > 0 && m.Version <= all[i-1].Version) || !strings.HasPrefix(m.Name, "000") || len(Statements(m.SQL)) == 0 {
+		if (i == 0 && m.Version != 1) || (i > 0 && m.Version <= all[i-1].Version) || !isNumbered(m.Name) || len(Statements(m.SQL)) == 0 {
 			t.Fatalf("migration %d: %+v", i, m.Name)
 		}
 	}
@@ -31,4 +30,17 @@ func TestStatements(t *testing.T) {
 			t.Fatalf("statement %d = %q, want %q", i, got[i], want[i])
 		}
 	}
+}
+
+// isNumbered reports whether name starts with a four-digit number and "_".
+func isNumbered(name string) bool {
+	if len(name) < 5 || name[4] != '_' {
+		return false
+	}
+	for _, c := range name[:4] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
