@@ -265,20 +265,27 @@ func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, 
 	return nil
 }
 
-// listTables is the kernel's listing of those of the tables that exist.
+// listTables is the kernel's listing of those of the tables that exist,
+// cut out of one `nft list ruleset` (nft 1.0's -f mode cannot list a
+// bridge table).
 func listTables(ctx context.Context, nsPath string, tables []string) (string, error) {
-	present, err := run(ctx, nsPath, "", "nft", "list", "tables")
+	all, err := run(ctx, nsPath, "", "nft", "list", "ruleset")
 	if err != nil {
 		return "", err
 	}
-	var cmds strings.Builder
-	for _, t := range tables {
-		if slices.Contains(strings.Split(present, "\n"), "table "+t) {
-			fmt.Fprintf(&cmds, "list table %s\n", t)
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(all, "\n") {
+		if strings.HasPrefix(line, "table ") {
+			in = slices.Contains(tables, strings.TrimSuffix(strings.TrimPrefix(line, "table "), " {"))
+		}
+		if in {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+		if line == "}" {
+			in = false
 		}
 	}
-	if cmds.Len() == 0 {
-		return "", nil
-	}
-	return run(ctx, nsPath, cmds.String(), "nft", "-f", "-")
+	return b.String(), nil
 }

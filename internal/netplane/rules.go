@@ -175,4 +175,3 @@ func splitFamilies(items []string) (v4, v6 []string) {
 func nftSet(items []string) string {
 	return "{ " + strings.Join(items, ", ") + " }"
 }
-
