@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/openzun/zun/internal/model"
@@ -134,8 +135,16 @@ func (c *cluster) stateFor(host int) model.HostNetworkState {
 	}
 	for _, p := range c.ports {
 		if p.host != host && nets[p.spec.NetworkID] && p.spec.DeviceOwner == "compute:zun" {
+			// Single-address allowed pairs get neighbour entries too: ARP is
+			// answered from them, never flooded.
+			ips := slices.Clone(p.spec.IPs)
+			for _, pair := range p.spec.AllowedAddressPairs {
+				if !strings.Contains(pair.IPAddress, "/") {
+					ips = append(ips, pair.IPAddress)
+				}
+			}
 			st.Remote = append(st.Remote, model.RemotePort{NetworkID: p.spec.NetworkID, MAC: p.spec.MAC,
-				IPs: p.spec.IPs, VTEP: c.hosts[p.host].plane.cfg.TunnelIP})
+				IPs: ips, VTEP: c.hosts[p.host].plane.cfg.TunnelIP})
 		}
 	}
 	for _, r := range c.routers {
