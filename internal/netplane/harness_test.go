@@ -81,6 +81,9 @@ func newHosts(t testing.TB, tag string, n int, extCIDR string) []*testHost {
 		sh(t, "ip", "-n", under, "link", "set", fmt.Sprintf("u%d", i), "master", "ul", "up")
 		sh(t, "ip", "-n", name, "addr", "add", tunnel+"/24", "dev", "eth0")
 		sh(t, "ip", "-n", name, "link", "set", "eth0", "up")
+		// New namespaces may inherit forwarding; a host starts without it
+		// and the plane must never turn it on.
+		sh(t, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=0")
 		cfg := Config{
 			NetNS:            path,
 			TunnelIP:         tunnel,
