@@ -242,7 +242,14 @@ func (p *Plane) syncFilter(ctx context.Context, ix *index) error {
 func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, script string) error {
 	cached, ok := p.nftCache[nsPath]
 	if ok && cached.script == script {
+		gen, err := nftGenID(nsPath)
+		if err == nil && gen == cached.gen {
+			return nil // nothing at all changed in the namespace's nftables
+		}
+		// Someone changed some table: ours only if our listing differs.
 		if listing, err := listTables(ctx, nsPath, tables); err == nil && listing == cached.listing {
+			cached.gen = gen
+			p.nftCache[nsPath] = cached
 			return nil
 		}
 	}
@@ -256,12 +263,16 @@ func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, 
 		delete(p.nftCache, nsPath)
 		return fmt.Errorf("failed to load nftables: %w", err)
 	}
+	gen, genErr := nftGenID(nsPath)
 	listing, err := listTables(ctx, nsPath, tables)
 	if err != nil {
 		delete(p.nftCache, nsPath)
 		return err
 	}
-	p.nftCache[nsPath] = nftApplied{script: script, listing: listing}
+	if genErr != nil {
+		gen = 0 // always compare listings then
+	}
+	p.nftCache[nsPath] = nftApplied{script: script, listing: listing, gen: gen}
 	return nil
 }
 

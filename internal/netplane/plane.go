@@ -62,9 +62,13 @@ type Plane struct {
 	nftCache map[string]nftApplied // by namespace ("" = ours)
 }
 
-// nftApplied remembers the ruleset text we generated and the kernel's
-// listing right after loading it, so an unchanged sync is one `nft list`.
-type nftApplied struct{ script, listing string }
+// nftApplied remembers the ruleset text we generated, the kernel's listing
+// right after loading it and the ruleset generation then, so an unchanged
+// sync costs one netlink round trip.
+type nftApplied struct {
+	script, listing string
+	gen             uint32
+}
 
 // New opens the namespace to manage. It changes nothing until Apply.
 func New(cfg Config, log *slog.Logger) (*Plane, error) {
