@@ -15,7 +15,7 @@ import (
 func BenchmarkApplyUnchanged50Ports(b *testing.B) {
 	requireRoot(b)
 	ctx := context.Background()
-	hosts := newHosts(b, "bn", 2, "")
+	hosts := newHosts(b, 2, "", false)
 	c := &cluster{hosts: hosts}
 	net1 := c.vxlan("projA", "10.30.0.0/24", "10.30.0.1")
 	net2 := c.vxlan("projA", "10.31.0.0/24", "10.31.0.1")

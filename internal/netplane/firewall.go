@@ -2,6 +2,7 @@ package netplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -44,7 +45,6 @@ func (p *Plane) filterScript(ix *index) (string, error) {
 		}
 		ports = append(ports, filtered{id: id, n: len(ports) + 1, tap: tapName(id)})
 	}
-	ext := p.externalBridge()
 	if len(ports) == 0 && len(tenantTaps) == 0 && len(ix.routers) == 0 && len(ix.networks) == 0 {
 		return "", nil
 	}
@@ -140,14 +140,6 @@ func (p *Plane) filterScript(ix *index) (string, error) {
 		w("\t\tmeta mark and 0x%x vmap %s", uint32(ingressMask), nftSet(in))
 	}
 	w("\t}")
-	if ext != "" {
-		// The host's external address answers only its own connections.
-		w("\tchain input {")
-		w("\t\ttype filter hook input priority 0; policy accept;")
-		w("\t\tiifname %q ct state established,related accept", ext)
-		w("\t\tiifname %q drop", ext)
-		w("\t}")
-	}
 	for _, fp := range ports {
 		port := ix.ports[fp.id]
 		// Egress chains return (the receiver's ingress chain still runs),
@@ -227,20 +219,48 @@ func antiSpoof(port *model.PortSpec) []string {
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
 
-// syncFilter loads the host namespace's tables for the state.
+// syncFilter loads the managed namespace's tables for the state, and the
+// host's guard of its external address.
 func (p *Plane) syncFilter(ctx context.Context, ix *index) error {
 	script, err := p.filterScript(ix)
 	if err != nil {
 		return err
 	}
-	return p.loadTables(ctx, p.cfg.NetNS, hostTables, script)
+	err = p.loadTables(ctx, p.cfg.NetNS, hostTables, script)
+	return errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, guardTables, p.guardScript(ix)))
+}
+
+// guardTables hold the host's guard of its external address.
+var guardTables = []string{"inet zunhost"}
+
+// guardScript lets the host's external address answer only the host's own
+// connections: containers (through their router's SNAT or on the flat
+// network) and the outside never open one to a host service (hardening
+// E.23). It stays while the external bridge carries the address.
+func (p *Plane) guardScript(ix *index) string {
+	ext := p.externalBridge()
+	if ext == "" {
+		return ""
+	}
+	if _, err := p.hnl.LinkByName(ext); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(`table inet zunhost {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		iifname %q ct state established,related accept
+		iifname %q drop
+	}
+}
+`, ext, ext)
 }
 
 // loadTables replaces the given tables of a namespace by script in one
 // transaction (deleting them when script is empty), unless the kernel
 // already holds exactly what the same script produced last time.
 func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, script string) error {
-	cached, ok := p.nftCache[nsPath]
+	key := nsPath + "|" + strings.Join(tables, ",")
+	cached, ok := p.nftCache[key]
 	if ok && cached.script == script {
 		gen, err := nftGenID(nsPath)
 		if err == nil && gen == cached.gen {
@@ -249,7 +269,7 @@ func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, 
 		// Someone changed some table: ours only if our listing differs.
 		if listing, err := listTables(ctx, nsPath, tables); err == nil && listing == cached.listing {
 			cached.gen = gen
-			p.nftCache[nsPath] = cached
+			p.nftCache[key] = cached
 			return nil
 		}
 	}
@@ -260,19 +280,19 @@ func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, 
 	}
 	b.WriteString(script)
 	if _, err := run(ctx, nsPath, b.String(), "nft", "-f", "-"); err != nil {
-		delete(p.nftCache, nsPath)
+		delete(p.nftCache, key)
 		return fmt.Errorf("failed to load nftables: %w", err)
 	}
 	gen, genErr := nftGenID(nsPath)
 	listing, err := listTables(ctx, nsPath, tables)
 	if err != nil {
-		delete(p.nftCache, nsPath)
+		delete(p.nftCache, key)
 		return err
 	}
 	if genErr != nil {
 		gen = 0 // always compare listings then
 	}
-	p.nftCache[nsPath] = nftApplied{script: script, listing: listing, gen: gen}
+	p.nftCache[key] = nftApplied{script: script, listing: listing, gen: gen}
 	return nil
 }
 

@@ -58,14 +58,17 @@ func newNS(t testing.TB, name string) string {
 }
 
 type testHost struct {
-	name  string // netns name
+	name  string // netns name of the host (underlay, Docker's side)
 	path  string
+	dp    string // netns name of the data plane (== name unless split)
 	plane *Plane
 }
 
 // newHosts makes n hosts joined by one underlay bridge in a separate
-// namespace, with tunnel addresses 192.168.250.(i+1).
-func newHosts(t testing.TB, tag string, n int, extCIDR string) []*testHost {
+// namespace, with tunnel addresses 192.168.250.(i+1). With split, each
+// host's data plane gets a namespace of its own and the host namespace gets
+// Docker's FORWARD policy DROP, which the data plane must not depend on.
+func newHosts(t testing.TB, n int, extCIDR string, split bool) []*testHost {
 	t.Helper()
 	u := uniq()
 	var hosts []*testHost
@@ -84,8 +87,19 @@ func newHosts(t testing.TB, tag string, n int, extCIDR string) []*testHost {
 		// New namespaces may inherit forwarding; a host starts without it
 		// and the plane must never turn it on.
 		sh(t, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+		dp, dpPath := name, path
+		if split {
+			dp = name + "d"
+			dpPath = newNS(t, dp)
+			sh(t, "ip", "netns", "exec", dp, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+			// What Docker does to the host: bridged traffic through
+			// iptables, FORWARD dropped by default.
+			sh(t, "ip", "netns", "exec", name, "nft", "add table ip filter")
+			sh(t, "ip", "netns", "exec", name, "nft", "add chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }")
+		}
 		cfg := Config{
-			NetNS:            path,
+			NetNS:            dpPath,
+			HostNetNS:        path,
 			TunnelIP:         tunnel,
 			PhysicalBridges:  map[string]string{"public": "zun-ex"},
 			ExternalHostCIDR: extCIDR,
@@ -96,7 +110,7 @@ func newHosts(t testing.TB, tag string, n int, extCIDR string) []*testHost {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := &testHost{name: name, path: path, plane: p}
+		h := &testHost{name: name, path: path, dp: dp, plane: p}
 		t.Cleanup(func() {
 			// Router namespaces are named, not children of the host's.
 			_ = p.Apply(context.Background(), emptyState(1<<62))
@@ -213,14 +227,21 @@ func randMAC() string {
 func snapshot(t testing.TB, h *testHost) string {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString(timers.ReplaceAllString(sh(t, "ip", "-n", h.name, "-d", "link", "show"), "${1}"))
-	b.WriteString(sh(t, "ip", "netns", "exec", h.name, "nft", "list", "ruleset"))
-	for _, l := range strings.Split(sh(t, "ip", "netns", "exec", h.name, "bridge", "fdb", "show"), "\n") {
-		if strings.Contains(l, "permanent") { // learnt entries come and go
-			b.WriteString(l + "\n")
-		}
+	names := []string{h.dp}
+	if h.dp != h.name {
+		names = append(names, h.name)
 	}
-	b.WriteString(sh(t, "ip", "-n", h.name, "neigh", "show", "nud", "permanent"))
+	for _, ns := range names {
+		b.WriteString(timers.ReplaceAllString(sh(t, "ip", "-n", ns, "-d", "link", "show"), "${1}"))
+		b.WriteString(sh(t, "ip", "-n", ns, "addr", "show"))
+		b.WriteString(sh(t, "ip", "netns", "exec", ns, "nft", "list", "ruleset"))
+		for _, l := range strings.Split(sh(t, "ip", "netns", "exec", ns, "bridge", "fdb", "show"), "\n") {
+			if strings.Contains(l, "permanent") { // learnt entries come and go
+				b.WriteString(l + "\n")
+			}
+		}
+		b.WriteString(sh(t, "ip", "-n", ns, "neigh", "show", "nud", "permanent"))
+	}
 	return b.String()
 }
 

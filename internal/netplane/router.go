@@ -50,7 +50,7 @@ func (p *Plane) syncRouters(ctx context.Context, ix *index) error {
 			errs = append(errs, err)
 			continue
 		}
-		delete(p.nftCache, filepath.Join(netnsDir, name))
+		delete(p.nftCache, filepath.Join(netnsDir, name)+"|"+strings.Join(routerTables, ","))
 		p.log.Info("removed stale router namespace", "netns", name)
 	}
 	return errors.Join(errs...)

@@ -16,8 +16,13 @@ import (
 // the external network reaches the host's own services.
 func TestRouterSNATAndFloatingIP(t *testing.T) {
 	requireRoot(t)
+	t.Run("one namespace", func(t *testing.T) { testRouter(t, false) })
+	t.Run("data plane namespace", func(t *testing.T) { testRouter(t, true) })
+}
+
+func testRouter(t *testing.T, split bool) {
 	ctx := context.Background()
-	hosts := newHosts(t, "rt", 2, "172.24.4.1/24")
+	hosts := newHosts(t, 2, "172.24.4.1/24", split)
 	c := &cluster{hosts: hosts}
 	public := c.flat("public", "172.24.4.0/24", "172.24.4.1")
 	private := c.vxlan("projA", "10.0.0.0/24", "10.0.0.1")
@@ -42,8 +47,8 @@ func TestRouterSNATAndFloatingIP(t *testing.T) {
 	// An outside machine on the external bridge.
 	ext := hosts[0].name + "x"
 	extPath := newNS(t, ext)
-	sh(t, "ip", "-n", hosts[0].name, "link", "add", "extport", "type", "veth", "peer", "name", "eth0", "netns", ext)
-	sh(t, "ip", "-n", hosts[0].name, "link", "set", "extport", "master", "zun-ex", "up")
+	sh(t, "ip", "-n", hosts[0].dp, "link", "add", "extport", "type", "veth", "peer", "name", "eth0", "netns", ext)
+	sh(t, "ip", "-n", hosts[0].dp, "link", "set", "extport", "master", "zun-ex", "up")
 	sh(t, "ip", "-n", ext, "addr", "add", "172.24.4.2/24", "dev", "eth0")
 	sh(t, "ip", "-n", ext, "link", "set", "eth0", "up")
 	serve(t, extPath, 80, "ext")
@@ -77,8 +82,10 @@ func TestRouterSNATAndFloatingIP(t *testing.T) {
 	if got := dial(extPath, "10.0.0.6:80"); got != "" {
 		t.Fatalf("outside reached a private address: %q", got)
 	}
-	if out, err := exec.Command("ip", "netns", "exec", hosts[0].name, "cat", "/proc/sys/net/ipv4/ip_forward").Output(); err != nil || strings.TrimSpace(string(out)) != "0" {
-		t.Fatalf("forwarding turned on in the host namespace: %q %v", out, err)
+	for _, ns := range []string{hosts[0].name, hosts[0].dp} {
+		if out, err := exec.Command("ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward").Output(); err != nil || strings.TrimSpace(string(out)) != "0" {
+			t.Fatalf("forwarding turned on in %s: %q %v", ns, out, err)
+		}
 	}
 
 	t.Run("idempotent", func(t *testing.T) {
@@ -106,7 +113,7 @@ func TestRouterSNATAndFloatingIP(t *testing.T) {
 	})
 	t.Run("router converges after crash", func(t *testing.T) {
 		sh(t, "ip", "netns", "exec", rns, "nft", "delete", "table", "ip", "zun")
-		sh(t, "ip", "-n", hosts[0].name, "link", "del", routerIfHost+head(router.Interfaces[0].PortID, 11))
+		sh(t, "ip", "-n", hosts[0].dp, "link", "del", routerIfHost+head(router.Interfaces[0].PortID, 11))
 		if err := hosts[0].plane.Apply(ctx, c.stateFor(0)); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +127,7 @@ func TestRouterSNATAndFloatingIP(t *testing.T) {
 		if out := sh(t, "ip", "netns", "list"); strings.Contains(out, rns) {
 			t.Fatalf("router namespace left:\n%s", out)
 		}
-		if out := sh(t, "ip", "-n", hosts[0].name, "-o", "link"); strings.Contains(out, routerGwHost) || strings.Contains(out, routerIfHost) {
+		if out := sh(t, "ip", "-n", hosts[0].dp, "-o", "link"); strings.Contains(out, routerGwHost) || strings.Contains(out, routerIfHost) {
 			t.Fatalf("router devices left:\n%s", out)
 		}
 		if got := dial(c1.path, "172.24.4.2:80"); got != "" {

@@ -17,7 +17,7 @@ import (
 func TestTenantNetworksAcrossHosts(t *testing.T) {
 	requireRoot(t)
 	ctx := context.Background()
-	hosts := newHosts(t, "tn", 2, "")
+	hosts := newHosts(t, 2, "", false)
 	c := &cluster{hosts: hosts}
 	netA := c.vxlan("projA", "10.10.0.0/24", "10.10.0.1")
 	netB := c.vxlan("projB", "10.10.0.0/24", "10.10.0.1") // same CIDR on purpose
