@@ -233,7 +233,7 @@ func snapshot(t testing.TB, h *testHost) string {
 	}
 	for _, ns := range names {
 		b.WriteString(timers.ReplaceAllString(sh(t, "ip", "-n", ns, "-d", "link", "show"), "${1}"))
-		b.WriteString(sh(t, "ip", "-n", ns, "addr", "show"))
+		b.WriteString(strings.ReplaceAll(sh(t, "ip", "-n", ns, "addr", "show"), " tentative", ""))
 		b.WriteString(sh(t, "ip", "netns", "exec", ns, "nft", "list", "ruleset"))
 		for _, l := range strings.Split(sh(t, "ip", "netns", "exec", ns, "bridge", "fdb", "show"), "\n") {
 			if strings.Contains(l, "permanent") { // learnt entries come and go

@@ -361,12 +361,19 @@ func (p *Plane) fixPort(l, br netlink.Link, mtu int) error {
 		}
 	}
 	if l.Attrs().Flags&net.FlagUp == 0 {
+		// A bridge port needs no IPv6 link-local address of its own.
+		if err := p.nl.LinkSetIP6AddrGenMode(l, addrGenModeNone); err != nil {
+			return fmt.Errorf("failed to turn off IPv6 addresses of %s: %w", name, err)
+		}
 		if err := p.nl.LinkSetUp(l); err != nil {
 			return fmt.Errorf("failed to bring %s up: %w", name, err)
 		}
 	}
 	return nil
 }
+
+// addrGenModeNone is IN6_ADDR_GEN_MODE_NONE.
+const addrGenModeNone = 1
 
 // attachTap re-plugs an existing port veth into its network's bridge.
 func (p *Plane) attachTap(byName map[string]netlink.Link, l netlink.Link, n *model.NetworkSpec) error {

@@ -70,8 +70,8 @@ type Plane struct {
 	nl       *netlink.Handle // the managed namespace
 	hnl      *netlink.Handle // the host namespace (== nl when not split)
 	split    bool
-	dpFd     int // the managed namespace, for moving devices into it
-	hostNsFd int // the host namespace, for creating port peers there
+	dpFd     int    // the managed namespace, for moving devices into it
+	hostNsFd int    // the host namespace, for creating port peers there
 	last     *index // last applied state (nil before the first Apply)
 	tuned    map[string]bool
 	nftCache map[string]nftApplied // by namespace path and tables
