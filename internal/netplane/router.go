@@ -56,6 +56,19 @@ func (p *Plane) syncRouters(ctx context.Context, ix *index) error {
 	return errors.Join(errs...)
 }
 
+// DataPlaneNamespace is the name of the agent's data plane namespace.
+const DataPlaneNamespace = "zun-dataplane"
+
+// NamedNamespace makes (if missing) the named network namespace
+// /run/netns/<name>, as `ip netns add` does, and returns its path: the
+// agent's Config.NetNS.
+func NamedNamespace(ctx context.Context, name string) (string, error) {
+	if err := validID(name); err != nil {
+		return "", err
+	}
+	return ensureNamedNS(ctx, name)
+}
+
 // ensureNamedNS creates /run/netns/name, replacing a leftover that is not a
 // namespace (a crash between the file and the mount).
 func ensureNamedNS(ctx context.Context, name string) (string, error) {
