@@ -91,7 +91,7 @@ func newHosts(t testing.TB, n int, extCIDR string, split bool) []*testHost {
 		if split {
 			dp = name + "d"
 			dpPath = newNS(t, dp)
-			sh(t, "ip", "netns", "exec", dp, "sysctl", "-qw", "net.ipv4.ip_forward=0")
+			sh(t, "ip", "netns", "exec", dp, "sysctl", "-qw", "net.ipv4.ip_forward=1") // the plane turns it off
 			// What Docker does to the host: bridged traffic through
 			// iptables, FORWARD dropped by default.
 			sh(t, "ip", "netns", "exec", name, "nft", "add table ip filter")

@@ -54,6 +54,15 @@ func (p *Plane) syncLinks(ix *index) error {
 		byName[l.Attrs().Name] = l
 	}
 	var errs []error
+	if p.split && !p.tuned[""] {
+		// The data plane namespace bridges, it never routes (the host's
+		// own forwarding setting is Docker's business and left alone).
+		if err := writeSysctl(p.cfg.NetNS, "net.ipv4.ip_forward", "0"); err != nil {
+			errs = append(errs, fmt.Errorf("failed to turn forwarding off: %w", err))
+		} else {
+			p.tuned[""] = true
+		}
+	}
 	keep := map[string]bool{}
 	for _, id := range sortedKeys(ix.networks) {
 		n := ix.networks[id]
