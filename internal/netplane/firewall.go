@@ -227,11 +227,15 @@ func (p *Plane) syncFilter(ctx context.Context, ix *index) error {
 		return err
 	}
 	err = p.loadTables(ctx, p.cfg.NetNS, hostTables, script)
-	return errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, guardTables, p.guardScript(ix)))
+	if ext := p.externalBridge(); ext != "" {
+		err = errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, []string{guardTable(ext)}, p.guardScript(ix)))
+	}
+	return err
 }
 
-// guardTables hold the host's guard of its external address.
-var guardTables = []string{"inet zunhost"}
+// guardTable holds the host's guard of its address on an external bridge;
+// named after the bridge, as the host namespace may be shared.
+func guardTable(bridge string) string { return "inet zunhost-" + bridge }
 
 // guardScript lets the host's external address answer only the host's own
 // connections: containers (through their router's SNAT or on the flat
@@ -245,7 +249,7 @@ func (p *Plane) guardScript(ix *index) string {
 	if _, err := p.hnl.LinkByName(ext); err != nil {
 		return ""
 	}
-	return fmt.Sprintf(`table inet zunhost {
+	return fmt.Sprintf(`table `+guardTable(ext)+` {
 	chain input {
 		type filter hook input priority 0; policy accept;
 		iifname %q ct state established,related accept

@@ -146,7 +146,11 @@ func (h *testHost) plug(t testing.TB, portID string) *container {
 	sh(t, "ip", "-n", h.name, "link", "set", dev.PeerIf, "netns", name)
 	sh(t, "ip", "-n", name, "link", "set", dev.PeerIf, "name", "eth0")
 	for _, a := range dev.IPs {
-		sh(t, "ip", "-n", name, "addr", "add", a.String(), "dev", "eth0")
+		args := []string{"-n", name, "addr", "add", a.String(), "dev", "eth0"}
+		if a.Addr().Is6() {
+			args = append(args, "nodad")
+		}
+		sh(t, "ip", args...)
 	}
 	sh(t, "ip", "-n", name, "link", "set", "eth0", "up")
 	if dev.Gateway != "" {
