@@ -75,6 +75,7 @@ type Plane struct {
 	last     *index // last applied state (nil before the first Apply)
 	tuned    map[string]bool
 	nftCache map[string]nftApplied // by namespace path and tables
+	ruleSigs map[string]string     // each filtered port's rules, last applied
 }
 
 // nftApplied remembers the ruleset text we generated, the kernel's listing
@@ -96,7 +97,7 @@ func New(cfg Config, log *slog.Logger) (*Plane, error) {
 	if err := validID(cfg.RouterNSPrefix + "x"); err != nil || len(cfg.RouterNSPrefix) > 24 {
 		return nil, fmt.Errorf("router namespace prefix %q: %w", cfg.RouterNSPrefix, errdefs.ErrInvalidArgument)
 	}
-	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}}
+	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}, ruleSigs: map[string]string{}}
 	if cfg.TunnelIP != "" {
 		a, err := netip.ParseAddr(cfg.TunnelIP)
 		if err != nil || !a.Is4() {
