@@ -97,6 +97,7 @@ func webPair(name, policy string) map[string]any {
 func TestCapsuleSandboxRestart(t *testing.T) {
 	requireDocker(t)
 	a := startAIO(t)
+	cleanupHost(t, hostOf(a))
 	var c capsule
 	a.Do("POST", "/v1/capsules", map[string]any{"template": webPair("pair", "Always")}, 202, &c)
 	waitHealthy(t, a, c.UUID, "create")
@@ -151,4 +152,16 @@ func TestCapsuleSandboxRestart(t *testing.T) {
 			t.Fatalf("left after delete: %v", ctrs)
 		}
 	}
+}
+
+// cleanupHost removes, at cleanup, the engine containers a failed test
+// left on host (a passing one deletes its capsules itself).
+func cleanupHost(t *testing.T, host string) {
+	t.Helper()
+	t.Cleanup(func() {
+		out, _ := dockerTry("ps", "-aq", "--filter", "label=zun.host="+host)
+		for _, id := range strings.Fields(out) {
+			_, _ = dockerTry("rm", "-f", id)
+		}
+	})
 }

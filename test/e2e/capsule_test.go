@@ -128,6 +128,7 @@ func TestCapsuleWeb(t *testing.T) {
 	requireTool(t, "losetup")
 	a := startAIO(t)
 	volDir := cleanupVolumes(t, a.DataDir)
+	cleanupHost(t, hostOf(a))
 	var created capsule
 	st, body := a.doRaw("POST", "/v1/capsules/", a.admin, "1.40", map[string]any{"template": webTemplate("web-demo")})
 	if st != 202 {

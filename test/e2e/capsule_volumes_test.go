@@ -64,6 +64,9 @@ func TestCapsuleVolumes(t *testing.T) {
 	}
 	// Two hosts, so placement on the volume's host is a choice.
 	hosts := []string{uniqueHost(), uniqueHost()}
+	for _, h := range hosts {
+		cleanupHost(t, h)
+	}
 	args := map[string][]string{}
 	comps := map[string]*proc{}
 	for _, h := range hosts {
