@@ -169,9 +169,15 @@ func TestCapsuleVolumes(t *testing.T) {
 		t.Fatalf("after the agent restart: mounts %v, loop devices %v", m, l)
 	}
 
-	// kill -9 of the agent while it deletes: the next one finishes.
+	// kill -9 of the agent while it deletes (once the first container is
+	// gone): the next one finishes.
+	before, _ := capsuleEngine(t, c.UUID)
 	a.DoAs(alice, "DELETE", "/v1/capsules/"+c.UUID, nil, 204, nil)
-	time.Sleep(150 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if now, _ := capsuleEngine(t, c.UUID); len(now) < len(before) {
+			break
+		}
+	}
 	comps[host].kill9()
 	<-comps[host].done
 	comps[host] = startProc(t, "zun-compute", args[host]...)
