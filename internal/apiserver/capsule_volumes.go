@@ -1,11 +1,13 @@
 package apiserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/zunctx"
 )
 
 // reserveCapsuleVolumes gives c the volumes of its template from the
@@ -20,7 +22,7 @@ func (s *Server) reserveCapsuleVolumes(q *request, c *model.Capsule) (host strin
 	vs := s.store.Volumes()
 	defer func() {
 		if err != nil {
-			s.releaseVolumes(q.ctx, c.UUID)
+			s.releaseCapsuleVolumes(q.ctx, c)
 		}
 	}()
 	for i := range c.Volumes {
@@ -34,6 +36,7 @@ func (s *Server) reserveCapsuleVolumes(q *request, c *model.Capsule) (host strin
 			if err := vs.Create(q.ctx, v); err != nil {
 				return "", err
 			}
+			cv.VolumeID = v.UUID // known to the release from now on
 		} else {
 			v, err = vs.Get(q.ctx, cv.VolumeID)
 			switch {
@@ -64,6 +67,29 @@ func (s *Server) reserveCapsuleVolumes(q *request, c *model.Capsule) (host strin
 		}
 	}
 	return host, nil
+}
+
+// releaseCapsuleVolumes gives back the volumes of a capsule that never
+// reached a host (refused or failed create, delete of an unplaced
+// capsule): those created for it are deleted whatever their autoRemove
+// (the capsule never ran, nothing can be in them), the others become
+// available again.
+func (s *Server) releaseCapsuleVolumes(ctx context.Context, c *model.Capsule) {
+	sys := zunctx.System(ctx)
+	vs := s.store.Volumes()
+	for _, cv := range c.Volumes {
+		if cv.Existing || cv.VolumeID == "" {
+			continue
+		}
+		v, err := vs.Get(sys, cv.VolumeID)
+		if err != nil || v.AttachedTo != c.UUID || v.Host != "" {
+			continue // gone, or on a host: its agent destroys it with the capsule
+		}
+		if err := vs.Delete(sys, v.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			s.log.Error("failed to delete a volume of a failed capsule", "uuid", c.UUID, "volume", v.UUID, "err", err)
+		}
+	}
+	s.releaseVolumes(ctx, c.UUID)
 }
 
 // mountpointOf is the first path a member mounts volume name at (a

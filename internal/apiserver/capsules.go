@@ -93,7 +93,7 @@ func (s *Server) capsuleCreate(q *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if err := s.store.Capsules().Create(q.ctx, c); err != nil {
-		s.releaseVolumes(q.ctx, c.UUID)
+		s.releaseCapsuleVolumes(q.ctx, c)
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A capsule with name %s already exists.", c.Name))
 		}
@@ -125,7 +125,7 @@ func (s *Server) placeCapsule(q *request, cc capsuleCompute, c *model.Capsule, v
 // failCapsule records that c could not be placed; its volumes are given
 // back at once (nothing on a host holds them).
 func (s *Server) failCapsule(q *request, c *model.Capsule, reason string) *model.Capsule {
-	s.releaseVolumes(q.ctx, c.UUID)
+	s.releaseCapsuleVolumes(q.ctx, c)
 	upd, err := s.store.Capsules().Update(zunctx.System(q.ctx), c.UUID, func(x *model.Capsule) error {
 		x.Status, x.StatusReason, x.TaskState, x.Host = api.StatusError, reason, "", ""
 		for _, m := range x.Members() {
@@ -239,7 +239,7 @@ func (s *Server) capsuleDelete(q *request) (int, any, error) {
 	ctx := zunctx.System(q.ctx)
 	if c.Host == "" {
 		// Never placed: nothing runs anywhere.
-		s.releaseVolumes(q.ctx, c.UUID)
+		s.releaseCapsuleVolumes(q.ctx, c)
 		if err := s.store.Capsules().Delete(ctx, c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return 0, nil, err
 		}

@@ -141,6 +141,9 @@ func TestCapsuleVolumes(t *testing.T) {
 	if st, _ := a.doRaw("GET", "/v1/capsules/vc2", alice, "1.40", nil); st != 404 {
 		t.Fatalf("refused capsule exists: %d", st)
 	}
+	if vs := aliceVolumes(); len(vs) != 2 {
+		t.Fatalf("the refused capsule left a volume: %+v", vs)
+	}
 
 	// The host loses its mounts while the agent is down (a reboot): the
 	// restarted agent mounts them again and the capsule runs on its data.
@@ -196,6 +199,8 @@ func TestCapsuleVolumes(t *testing.T) {
 	// A capsule that cannot be placed gives the volume back at once.
 	bad := volumeTemplate("nowhere", keep)
 	bad["availabilityZone"] = "no-such-zone"
+	// Even a volume it would have kept: it never ran, nothing is in it.
+	bad["spec"].(map[string]any)["volumes"].([]any)[0].(map[string]any)["cinder"] = map[string]any{"size": 1, "autoRemove": false}
 	var nc capsule
 	a.DoAs(alice, "POST", "/v1/capsules", map[string]any{"template": bad}, 202, &nc)
 	if nc = a.GetCapsule(nc.UUID); nc.Status != "Error" {
