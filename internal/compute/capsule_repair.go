@@ -66,6 +66,8 @@ func planRepair(c *model.Capsule, sandbox observed, apps map[string]observed) re
 	switch {
 	case !sandbox.present:
 		p.newSandbox, p.why = true, "sandbox is missing"
+	case sandbox.state.Status == api.StatusPaused:
+		return p // paused on purpose; its members keep its namespaces
 	case sandbox.state.Status != api.StatusRunning:
 		p.startSandbox, p.why = true, "sandbox is "+sandbox.state.Status
 	}

@@ -37,6 +37,7 @@ func TestPlanRepair(t *testing.T) {
 		{"member killed under OnFailure", "OnFailure", sandbox, up, at(api.StatusStopped, 137, t0), false, false, []int{1}},
 		{"docker restarts it", "Always", sandbox, at(api.StatusRestarting, 1, t0), up, false, false, nil},
 		{"member missing", "OnFailure", sandbox, missing, up, false, false, []int{0}},
+		{"sandbox paused", "Always", at(api.StatusPaused, 0, t0), at(api.StatusPaused, 0, t0), up, false, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &model.Capsule{RestartPolicy: tc.policy, Containers: []model.Member{
