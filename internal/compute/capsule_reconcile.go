@@ -13,8 +13,9 @@ import (
 // given the engine's capsule containers (sandboxes and members): a delete
 // accepted while the agent was away is finished; a start interrupted by
 // an agent restart is resumed (every step is idempotent), so it converges
-// to Running or Error; a capsule without an operation is re-read; and
-// containers or volumes of capsules without a record are removed.
+// to Running or Error; a capsule without an operation is re-read and
+// repaired (capsule_repair.go); and containers of capsules without a
+// record are removed.
 func (a *Agent) reconcileCapsules(ctx context.Context, startup bool, states []container.State) {
 	if _, err := a.capsuleDriver(); err != nil {
 		return
