@@ -13,7 +13,7 @@ import (
 const (
 	maxCapsuleContainers = 16
 	maxCapsuleVolumes    = 16
-	maxVolumeSizeGiB     = 1024
+	maxVolumeSizeGiB     = maxVolumeSize // as a mounts size= volume
 	// hostPort is published on every address of the host, so tenants get
 	// only the node-port range: a lower port could shadow a host service
 	// (sshd, the API itself, DNS) that is restarted later.
@@ -345,12 +345,13 @@ func parseVolumes(raw json.RawMessage) ([]model.CapsuleVolume, error) {
 			}
 			v.AutoRemove = true
 		case hasID:
-			if v.Existing, err = decodeString(f+".cinder.volumeID", ir, 1, 255); err != nil {
+			if v.VolumeID, err = decodeString(f+".cinder.volumeID", ir, 1, 255); err != nil {
 				return nil, err
 			}
-			if !volumeNameRe.MatchString(v.Existing) && !nameRe.MatchString(v.Existing) {
-				return nil, invalid(f+".cinder.volumeID", "Value: %q is not a volume name.", v.Existing)
+			if !volumeNameRe.MatchString(v.VolumeID) && !nameRe.MatchString(v.VolumeID) {
+				return nil, invalid(f+".cinder.volumeID", "Value: %q is not a volume name or id.", v.VolumeID)
 			}
+			v.Existing = true
 		default:
 			return nil, invalid(f+".cinder", "One of size or volumeID is required.")
 		}

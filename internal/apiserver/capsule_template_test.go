@@ -40,7 +40,7 @@ func TestParseTemplate(t *testing.T) {
 	if !c.Containers[1].Interactive || !c.Containers[1].TTY {
 		t.Fatalf("stdin/tty: %+v", c.Containers[1])
 	}
-	if !c.Volumes[0].AutoRemove || c.Volumes[0].Size != 2 || c.Volumes[1].Existing != "kept-vol" || c.Volumes[1].AutoRemove {
+	if !c.Volumes[0].AutoRemove || c.Volumes[0].Size != 2 || c.Volumes[1].VolumeID != "kept-vol" || !c.Volumes[1].Existing || c.Volumes[1].AutoRemove {
 		t.Fatalf("volumes: %+v", c.Volumes)
 	}
 	// As a JSON string, too.

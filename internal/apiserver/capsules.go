@@ -88,23 +88,28 @@ func (s *Server) capsuleCreate(q *request) (int, any, error) {
 		m.RestartPolicy = &model.RestartPolicy{Name: policy}
 		m.Run = true
 	}
+	volumeHost, err := s.reserveCapsuleVolumes(q, c)
+	if err != nil {
+		return 0, nil, err
+	}
 	if err := s.store.Capsules().Create(q.ctx, c); err != nil {
+		s.releaseCapsuleVolumes(q.ctx, c)
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A capsule with name %s already exists.", c.Name))
 		}
 		return 0, nil, err
 	}
-	c = s.placeCapsule(q, cc, c)
+	c = s.placeCapsule(q, cc, c, volumeHost)
 	q.w.Header().Set("Location", s.base(q)+"/v1/capsules/"+c.UUID)
 	return http.StatusAccepted, s.capsuleView(q, c), nil
 }
 
 // placeCapsule claims the capsule's resources once, on one host, and hands
 // it to that host's agent; a failure leaves it in Error (202 still).
-func (s *Server) placeCapsule(q *request, cc capsuleCompute, c *model.Capsule) *model.Capsule {
+func (s *Server) placeCapsule(q *request, cc capsuleCompute, c *model.Capsule, volumeHost string) *model.Capsule {
 	ctx := zunctx.System(q.ctx)
 	host, err := s.sched.Schedule(ctx, &scheduler.Request{ContainerUUID: c.UUID, CPU: c.CPU, Memory: c.Memory,
-		AvailabilityZone: c.AvailabilityZone})
+		AvailabilityZone: c.AvailabilityZone, VolumeHost: volumeHost})
 	if err != nil {
 		return s.failCapsule(q, c, err.Error())
 	}
@@ -117,7 +122,10 @@ func (s *Server) placeCapsule(q *request, cc capsuleCompute, c *model.Capsule) *
 	return c
 }
 
+// failCapsule records that c could not be placed; its volumes are given
+// back at once (nothing on a host holds them).
 func (s *Server) failCapsule(q *request, c *model.Capsule, reason string) *model.Capsule {
+	s.releaseCapsuleVolumes(q.ctx, c)
 	upd, err := s.store.Capsules().Update(zunctx.System(q.ctx), c.UUID, func(x *model.Capsule) error {
 		x.Status, x.StatusReason, x.TaskState, x.Host = api.StatusError, reason, "", ""
 		for _, m := range x.Members() {
@@ -231,6 +239,7 @@ func (s *Server) capsuleDelete(q *request) (int, any, error) {
 	ctx := zunctx.System(q.ctx)
 	if c.Host == "" {
 		// Never placed: nothing runs anywhere.
+		s.releaseCapsuleVolumes(q.ctx, c)
 		if err := s.store.Capsules().Delete(ctx, c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return 0, nil, err
 		}

@@ -48,6 +48,9 @@ type Agent struct {
 	// their engine events need no reconcile.
 	removed recentlyRemoved
 	caps    capsuleState
+	// repairs spaces the repairs of capsules whose sandbox or members
+	// died (capsule_repair.go).
+	repairs repairBackoff
 }
 
 // New returns an agent; Run starts it.

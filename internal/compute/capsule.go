@@ -163,6 +163,9 @@ func (a *Agent) startCapsule(ctx context.Context, c *model.Capsule) {
 		a.reportCapsule(ctx, c, task, err.Error())
 		return
 	}
+	// Engine events and repairs read the remembered record: it now has
+	// the sandbox and InitDone.
+	a.caps.remember(c)
 	a.reportCapsule(ctx, c, task, "")
 }
 
@@ -183,8 +186,8 @@ func (a *Agent) runCapsule(ctx context.Context, c *model.Capsule) error {
 			pulled[k] = true
 		}
 	}
-	if err := drv.EnsureVolumes(ctx, c); err != nil {
-		return fmt.Errorf("failed to prepare volumes: %w", err)
+	if err := a.attachCapsuleVolumes(ctx, c); err != nil {
+		return err
 	}
 	id, err := drv.CreateSandbox(ctx, c)
 	if err != nil {
@@ -347,7 +350,7 @@ func (a *Agent) opCapsuleDelete(ctx context.Context, req rpc.CapsuleRequest) (an
 // removeCapsule tears c down: members, sandbox, the volumes it created;
 // then the conductor drops the record and its claim.
 func (a *Agent) removeCapsule(ctx context.Context, c *model.Capsule) error {
-	err := a.teardown(ctx, c.UUID, c.Members())
+	err := a.teardown(ctx, c.UUID, c.Members(), c.Volumes)
 	if err != nil {
 		err = fmt.Errorf("failed to delete capsule: %w", err)
 		a.updateCapsule(ctx, rpc.CapsuleUpdate{UUID: c.UUID, Status: ptr(api.StatusError), StatusReason: ptr(err.Error()),
@@ -363,13 +366,9 @@ func (a *Agent) removeCapsule(ctx context.Context, c *model.Capsule) error {
 }
 
 // teardown removes the engine containers and volumes of a capsule: the
-// members named, any other container labelled with the capsule, then
-// the sandbox (its namespaces go last).
-func (a *Agent) teardown(ctx context.Context, capsuleUUID string, members []*model.Member) error {
-	drv, err := a.capsuleDriver()
-	if err != nil {
-		return err
-	}
+// members named, any other container labelled with the capsule, the
+// sandbox (its namespaces go last), then its volumes.
+func (a *Agent) teardown(ctx context.Context, capsuleUUID string, members []*model.Member, vols []model.CapsuleVolume) error {
 	for _, m := range members {
 		if err := a.drv.Delete(ctx, &model.Container{UUID: m.UUID, ContainerID: m.ContainerID}, true); err != nil {
 			return err
@@ -391,7 +390,7 @@ func (a *Agent) teardown(ctx context.Context, capsuleUUID string, members []*mod
 	if err := a.drv.Delete(ctx, &model.Container{UUID: capsuleUUID}, true); err != nil {
 		return err
 	}
-	return drv.RemoveVolumes(ctx, capsuleUUID)
+	return a.releaseCapsuleVolumes(ctx, vols)
 }
 
 // capsuleEvent reports a capsule after an engine event of one of its
@@ -410,5 +409,6 @@ func (a *Agent) capsuleEvent(ctx context.Context, uuid string) {
 		return
 	}
 	defer unlock()
+	a.repairCapsule(ctx, &c)
 	a.reportCapsule(ctx, &c, "", a.caps.failure(uuid))
 }

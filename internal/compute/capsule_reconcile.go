@@ -13,11 +13,11 @@ import (
 // given the engine's capsule containers (sandboxes and members): a delete
 // accepted while the agent was away is finished; a start interrupted by
 // an agent restart is resumed (every step is idempotent), so it converges
-// to Running or Error; a capsule without an operation is re-read; and
-// containers or volumes of capsules without a record are removed.
+// to Running or Error; a capsule without an operation is re-read and
+// repaired (capsule_repair.go); and containers of capsules without a
+// record are removed.
 func (a *Agent) reconcileCapsules(ctx context.Context, startup bool, states []container.State) {
-	drv, err := a.capsuleDriver()
-	if err != nil {
+	if _, err := a.capsuleDriver(); err != nil {
 		return
 	}
 	records, err := a.cond.HostCapsules(ctx, a.cfg.Host)
@@ -58,17 +58,6 @@ func (a *Agent) reconcileCapsules(ctx context.Context, startup bool, states []co
 			orphans[s.Capsule] = append(orphans[s.Capsule], s)
 		}
 	}
-	owners, err := drv.VolumeOwners(ctx)
-	if err != nil {
-		a.log.Warn("failed to list capsule volumes", "err", err)
-	}
-	for _, u := range owners {
-		if !known[u] {
-			if _, ok := orphans[u]; !ok {
-				orphans[u] = nil
-			}
-		}
-	}
 	for uuid, list := range orphans {
 		a.removeOrphanCapsule(ctx, uuid, list)
 	}
@@ -91,6 +80,14 @@ func (a *Agent) reconcileCapsule(ctx context.Context, c *model.Capsule, startup 
 	case c.Status == api.StatusError && c.SandboxID == "":
 		// Failed before anything ran: nothing to re-read.
 	default:
+		if startup && c.SandboxID != "" {
+			// After a host reboot the volumes are not mounted; members
+			// the engine restarts fail until they are.
+			if err := a.attachCapsuleVolumes(ctx, c); err != nil {
+				a.log.Warn("failed to mount capsule volumes again", "capsule", c.UUID, "err", err)
+			}
+		}
+		a.repairCapsule(ctx, c)
 		a.reportCapsule(ctx, c, "", "")
 	}
 }
@@ -119,7 +116,9 @@ func (a *Agent) removeOrphanCapsule(ctx context.Context, uuid string, states []c
 			members = append(members, &model.Member{Container: model.Container{UUID: s.UUID, ContainerID: s.ContainerID}})
 		}
 	}
-	if err := a.teardown(ctx, uuid, members); err != nil && !errors.Is(err, context.Canceled) {
+	// A capsule's volumes are released by its delete, which needs its
+	// record; none is left to an orphan (records go after teardown).
+	if err := a.teardown(ctx, uuid, members, nil); err != nil && !errors.Is(err, context.Canceled) {
 		a.log.Warn("failed to remove orphan capsule", "capsule", uuid, "err", err)
 	}
 	a.caps.forget(uuid)

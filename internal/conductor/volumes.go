@@ -11,14 +11,15 @@ import (
 	"github.com/openzun/zun/internal/store"
 )
 
-// volumesAttached marks the volumes reserved for a container in use, once
-// its agent attached them; only the container's own host may say so.
+// volumesAttached marks the volumes reserved for a container (or a
+// capsule) in use, once its agent attached them; only its own host may
+// say so.
 func (c *Conductor) volumesAttached(ctx context.Context, r rpc.VolumesAttached) (any, error) {
-	ct, err := c.st.Containers().Get(ctx, r.ContainerUUID)
+	host, err := c.attachmentHost(ctx, r.ContainerUUID)
 	if err != nil {
 		return nil, err
 	}
-	if ct.Host != r.Host {
+	if host != r.Host {
 		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
 	}
 	vols, err := c.st.Volumes().ListAttached(ctx, r.ContainerUUID)
@@ -38,6 +39,23 @@ func (c *Conductor) volumesAttached(ctx context.Context, r rpc.VolumesAttached) 
 		}
 	}
 	return nil, nil
+}
+
+// attachmentHost is the host of the container or capsule uuid volumes
+// are attached to.
+func (c *Conductor) attachmentHost(ctx context.Context, uuid string) (string, error) {
+	ct, err := c.st.Containers().Get(ctx, uuid)
+	if err == nil {
+		return ct.Host, nil
+	}
+	if !errors.Is(err, errdefs.ErrNotFound) {
+		return "", err
+	}
+	cp, err := c.st.Capsules().Get(ctx, uuid)
+	if err != nil {
+		return "", err
+	}
+	return cp.Host, nil
 }
 
 // releaseVolumes detaches the volumes of a deleted container.

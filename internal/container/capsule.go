@@ -6,13 +6,12 @@ import (
 	"github.com/openzun/zun/internal/model"
 )
 
-// Labels of capsule containers and volumes: every member and the sandbox
-// carry the capsule's uuid, so a reconcile finds what a capsule left on the
-// engine even without its record.
+// Labels of capsule containers: every member and the sandbox carry the
+// capsule's uuid, so a reconcile finds what a capsule left on the engine
+// even without its record.
 const (
 	LabelCapsule     = "zun.capsule"
 	LabelCapsuleRole = "zun.capsule_role" // sandbox, init or app
-	LabelAutoRemove  = "zun.auto_remove"  // on volumes created by a capsule
 )
 
 // SandboxImage is the image of capsule sandboxes, built by the agent from
@@ -24,8 +23,8 @@ const SandboxImage = "zun/pause:1"
 // are otherwise ordinary containers of the Driver (model.Container{UUID,
 // ContainerID} addresses them; the sandbox's UUID is the capsule's).
 //
-// Volumes are local named volumes of the engine until a volume service
-// exists; only EnsureVolumes, RemoveVolumes and VolumeOwners know that.
+// Volumes are the volume service's (the agent attaches them and sets
+// model.CapsuleVolume.HostPath); the driver only binds those directories.
 type CapsuleDriver interface {
 	// EnsureSandboxImage makes SandboxImage present, building it offline
 	// if needed.
@@ -35,18 +34,10 @@ type CapsuleDriver interface {
 	// Driver.Create.
 	CreateSandbox(ctx context.Context, c *model.Capsule) (string, error)
 	// CreateMember creates (not starts) member m of c inside the sandbox's
-	// namespaces with c's volumes mounted. Idempotent as Driver.Create.
+	// namespaces with c's volumes (their HostPath) bound at m's volume
+	// mounts. Idempotent as Driver.Create.
 	CreateMember(ctx context.Context, c *model.Capsule, m *model.Member) (string, error)
 	// Wait waits until a started container stops and returns its exit
 	// code.
 	Wait(ctx context.Context, c *model.Container) (int, error)
-	// EnsureVolumes creates c's new volumes (idempotent) and checks that
-	// its existing ones belong to c's project (errdefs.ErrNotFound if not).
-	EnsureVolumes(ctx context.Context, c *model.Capsule) error
-	// RemoveVolumes removes the volumes capsule created to be removed with
-	// it; missing ones are not an error.
-	RemoveVolumes(ctx context.Context, capsuleUUID string) error
-	// VolumeOwners lists the capsules that own removable volumes on this
-	// host (for orphan collection).
-	VolumeOwners(ctx context.Context) ([]string, error)
 }

@@ -48,15 +48,26 @@ type Capsule struct {
 // SandboxName is the engine name of the capsule's sandbox container.
 func (c *Capsule) SandboxName() string { return "zun-" + c.UUID }
 
-// CapsuleVolume is a volume of the template. Until a volume service
-// exists, a volume is a local named volume of the engine: a new one (Size
-// set) is created by the capsule and removed with it when AutoRemove; an
-// existing one (Existing set) must belong to the same project.
+// CapsuleVolume is a volume of the template, a volume of the volume
+// service (model.Volume) attached to the capsule for its whole life: a new
+// one (template size) is created by the API for the capsule and destroyed
+// with it when AutoRemove (else it stays, available); an existing one
+// (template volumeID, a volume of the caller's project) is reserved for
+// the capsule and released, data kept, when the capsule goes.
 type CapsuleVolume struct {
-	Name       string `json:"name"`
-	Size       int    `json:"size,omitempty"` // GiB, recorded (local volumes have no size limit)
-	Existing   string `json:"existing,omitempty"`
-	AutoRemove bool   `json:"auto_remove,omitempty"`
+	Name string `json:"name"`
+	// Size is in GiB: the template's for a new volume, the volume's for an
+	// existing one.
+	Size int `json:"size,omitempty"`
+	// VolumeID is the UUID of the volume record once the API resolved or
+	// created it (the template's volumeID, a name or id, before that).
+	VolumeID string `json:"volume_id,omitempty"`
+	// Existing marks a volume the caller named (volumeID in the template).
+	Existing   bool `json:"existing,omitempty"`
+	AutoRemove bool `json:"auto_remove,omitempty"`
+	// HostPath is the directory the agent binds into the members; computed
+	// on the compute host, never from the wire or the store.
+	HostPath string `json:"-"`
 }
 
 // VolumeMount mounts a capsule volume into a member.

@@ -21,7 +21,7 @@ const (
 )
 
 // VolumesAttached reports that the volumes of a container are attached on
-// Host and in use.
+// Host and in use. ContainerUUID is a capsule's uuid for its volumes.
 type VolumesAttached struct {
 	ContainerUUID string `json:"container_uuid"`
 	Host          string `json:"host"`

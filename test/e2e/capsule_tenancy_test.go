@@ -8,10 +8,14 @@ import (
 
 // TestCapsuleTenancyAndVersions: another project's capsule is 404 (never
 // 403); host is admin-only; the legacy format and synchronous delete
-// before 1.32; a kept volume is reused by name only within its project.
+// before 1.32; a kept volume (autoRemove false) outlives its capsule and
+// is reused by id only within its project, once no capsule uses it.
 func TestCapsuleTenancyAndVersions(t *testing.T) {
 	requireDocker(t)
+	requireTool(t, "losetup")
 	a := startAIO(t)
+	volDir := cleanupVolumes(t, a.DataDir)
+	cleanupHost(t, hostOf(a))
 	alice := a.createMember("demo", "alice", "alice-secret-1")
 	bob := a.createMember("other", "bob", "bob-secret-12")
 
@@ -21,8 +25,13 @@ func TestCapsuleTenancyAndVersions(t *testing.T) {
 	var c capsule
 	a.DoAs(alice, "POST", "/v1/capsules", map[string]any{"template": keep}, 202, &c)
 	c = a.WaitCapsule(c.UUID, 120*time.Second, "Running")
-	kept := "zun-" + c.UUID + "-data"
-	t.Cleanup(func() { _, _ = dockerTry("volume", "rm", "-f", kept) })
+	base := a.volumeBase(alice)
+	var vols struct{ Volumes []capsuleVolume }
+	a.DoAs(alice, "GET", base+"/volumes/detail", nil, 200, &vols)
+	if len(vols.Volumes) != 1 {
+		t.Fatalf("alice's volumes with the keeper: %+v", vols)
+	}
+	kept := vols.Volumes[0].ID
 
 	st, body := a.doRaw("GET", "/v1/capsules/"+c.UUID, alice, "1.40", nil)
 	if st != 200 || strings.Contains(string(body), `"host"`) {
@@ -61,11 +70,18 @@ func TestCapsuleTenancyAndVersions(t *testing.T) {
 		tpl["spec"].(map[string]any)["volumes"] = []any{map[string]any{"name": "data", "cinder": map[string]any{"volumeID": kept}}}
 		return tpl
 	}
-	var stolen capsule
-	a.DoAs(bob, "POST", "/v1/capsules", map[string]any{"template": reuse("thief")}, 202, &stolen)
-	stolen = a.WaitCapsule(stolen.UUID, 120*time.Second, "Error", "Running")
-	if stolen.Status != "Error" || !strings.Contains(deref(stolen.StatusReason), "could not be found") {
-		t.Errorf("another project's volume: %s %s", stolen.Status, deref(stolen.StatusReason))
+	if st, body := a.doRaw("POST", "/v1/capsules", bob, "1.40", map[string]any{"template": reuse("thief")}); st != 400 || !strings.Contains(string(body), "could not be found") {
+		t.Errorf("another project's volume: %d %s", st, body)
+	}
+	if st, body := a.doRaw("POST", "/v1/capsules", alice, "1.40", map[string]any{"template": reuse("early")}); st != 409 {
+		t.Errorf("a volume its capsule still uses: %d %s", st, body)
+	}
+	// Before 1.32 delete is synchronous: gone when it answers.
+	if st, body := a.doRaw("DELETE", "/v1/capsules/"+c.UUID, alice, "1.31", nil); st != 204 {
+		t.Fatalf("legacy delete: %d %s", st, body)
+	}
+	if st, _ := a.doRaw("GET", "/v1/capsules/"+c.UUID, alice, "1.40", nil); st != 404 {
+		t.Errorf("capsule %s still there after a synchronous delete: %d", c.UUID, st)
 	}
 	var again capsule
 	a.DoAs(alice, "POST", "/v1/capsules", map[string]any{"template": reuse("reuser")}, 202, &again)
@@ -77,21 +93,20 @@ func TestCapsuleTenancyAndVersions(t *testing.T) {
 		out, _ := dockerTry("logs", "zun-"+again.Containers[0].UUID)
 		return strings.Contains(out, "kept")
 	})
-
-	// Before 1.32 delete is synchronous: gone when it answers.
-	for _, id := range []string{again.UUID, c.UUID} {
-		if st, body := a.doRaw("DELETE", "/v1/capsules/"+id, alice, "1.31", nil); st != 204 {
-			t.Fatalf("legacy delete: %d %s", st, body)
-		}
-		if st, _ := a.doRaw("GET", "/v1/capsules/"+id, alice, "1.40", nil); st != 404 {
-			t.Errorf("capsule %s still there after a synchronous delete: %d", id, st)
-		}
-	}
-	a.DoAs(bob, "DELETE", "/v1/capsules/"+stolen.UUID, nil, 204, nil)
-	a.WaitCapsuleGone(stolen.UUID, 120*time.Second)
+	a.DoAs(alice, "DELETE", "/v1/capsules/"+again.UUID, nil, 204, nil)
+	a.WaitCapsuleGone(again.UUID, 120*time.Second)
 	// The kept volume outlives its capsules (autoRemove false, and an
 	// existing volume is never removed by a capsule using it).
-	if _, err := dockerTry("volume", "inspect", kept); err != nil {
-		t.Errorf("kept volume removed: %v", err)
+	a.DoAs(alice, "GET", base+"/volumes/detail", nil, 200, &vols)
+	if len(vols.Volumes) != 1 || vols.Volumes[0].ID != kept || vols.Volumes[0].Status != "available" {
+		t.Errorf("kept volume after its capsules: %+v", vols)
 	}
+	if m := mountsUnder(t, volDir); len(m) != 0 {
+		t.Errorf("mounts left: %v", m)
+	}
+	a.DoAs(alice, "DELETE", base+"/volumes/"+kept, nil, 202, nil)
+	waitFor(t, 30*time.Second, func() bool {
+		a.DoAs(alice, "GET", base+"/volumes/detail", nil, 200, &vols)
+		return len(vols.Volumes) == 0
+	})
 }

@@ -125,7 +125,10 @@ func memberByName(t *testing.T, c capsule, name string) container {
 // hidden from the container list; delete removes everything.
 func TestCapsuleWeb(t *testing.T) {
 	requireDocker(t)
+	requireTool(t, "losetup")
 	a := startAIO(t)
+	volDir := cleanupVolumes(t, a.DataDir)
+	cleanupHost(t, hostOf(a))
 	var created capsule
 	st, body := a.doRaw("POST", "/v1/capsules/", a.admin, "1.40", map[string]any{"template": webTemplate("web-demo")})
 	if st != 202 {
@@ -189,13 +192,20 @@ func TestCapsuleWeb(t *testing.T) {
 		t.Fatalf("capsule list: %+v", cl)
 	}
 	ctrs, vols := capsuleEngine(t, c.UUID)
-	if len(ctrs) != 4 || len(vols) != 1 {
-		t.Fatalf("engine has %v and volumes %v, want sandbox + 3 members and 1 volume", ctrs, vols)
+	if len(ctrs) != 4 || len(vols) != 0 {
+		t.Fatalf("engine has %v and volumes %v, want sandbox + 3 members and no engine volume", ctrs, vols)
+	}
+	// The volume is the volume service's: a loop device mounted on the host.
+	if m, l := mountsUnder(t, volDir), loopDevicesUnder(t, volDir); len(m) != 1 || len(l) != 1 {
+		t.Fatalf("host mounts %v, loop devices %v; want one volume", m, l)
 	}
 	a.Do("DELETE", "/v1/capsules/"+c.UUID, nil, 204, nil)
 	a.WaitCapsuleGone(c.UUID, 120*time.Second)
 	if ctrs, vols := capsuleEngine(t, c.UUID); len(ctrs)+len(vols) != 0 {
 		t.Fatalf("after delete the engine still has %v %v", ctrs, vols)
+	}
+	if m, l, f := mountsUnder(t, volDir), loopDevicesUnder(t, volDir), filesUnder(t, volDir); len(m)+len(l)+len(f) != 0 {
+		t.Fatalf("after delete the host still has mounts %v, loop devices %v, files %v", m, l, f)
 	}
 	// The claim is released.
 	var hosts struct {

@@ -302,3 +302,19 @@ func TestVolumeClients(t *testing.T) {
 		return len(mountsUnder(t, volDir))+len(loopDevicesUnder(t, volDir))+len(filesUnder(t, volDir)) == 0
 	})
 }
+
+// cleanupVolumes returns the volume directory of an all-in-one's data dir
+// and, at cleanup, unmounts and frees whatever a failure left there.
+func cleanupVolumes(t *testing.T, dataDir string) string {
+	t.Helper()
+	volDir := filepath.Join(dataDir, "volumes")
+	t.Cleanup(func() {
+		for _, m := range mountsUnder(t, volDir) {
+			_ = exec.Command("umount", "-l", m).Run()
+		}
+		for _, d := range loopDevicesUnder(t, volDir) {
+			_ = exec.Command("losetup", "-d", d).Run()
+		}
+	})
+	return volDir
+}

@@ -184,19 +184,13 @@ func (d *Driver) CreateMember(ctx context.Context, c *model.Capsule, m *model.Me
 		if !ok {
 			return "", fmt.Errorf("volume mount %s names no volume of the capsule: %w", vm.Name, errdefs.ErrInvalidArgument)
 		}
-		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeVolume, Source: VolumeName(c.UUID, v),
-			Target: vm.MountPath, ReadOnly: vm.ReadOnly})
+		if v.HostPath == "" {
+			return "", fmt.Errorf("volume %s was not attached on the host: %w", vm.Name, errdefs.ErrInvalidArgument)
+		}
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: v.HostPath, Target: vm.MountPath,
+			ReadOnly: vm.ReadOnly, BindOptions: &mount.BindOptions{Propagation: mount.PropagationRPrivate}})
 	}
 	return d.createWith(ctx, &m.Container, cfg, host)
-}
-
-// VolumeName is the engine volume of v: an existing volume by its name, a
-// new one named after its capsule.
-func VolumeName(capsuleUUID string, v model.CapsuleVolume) string {
-	if v.Existing != "" {
-		return v.Existing
-	}
-	return "zun-" + capsuleUUID + "-" + v.Name
 }
 
 // Wait waits until c's container is not running and returns its exit code.
@@ -213,81 +207,4 @@ func (d *Driver) Wait(ctx context.Context, c *model.Container) (int, error) {
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
-}
-
-// EnsureVolumes creates c's new volumes, labelled with the capsule, and
-// checks its existing ones belong to c's project.
-func (d *Driver) EnsureVolumes(ctx context.Context, c *model.Capsule) error {
-	for _, v := range c.Volumes {
-		name := VolumeName(c.UUID, v)
-		if v.Existing != "" {
-			res, err := d.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
-			if err != nil || res.Volume.Labels[container.LabelProjectID] != c.ProjectID {
-				// Another project's volume is as missing as none.
-				return fmt.Errorf("volume %s could not be found: %w", v.Existing, errdefs.ErrNotFound)
-			}
-			continue
-		}
-		labels := map[string]string{
-			container.LabelManaged:   "true",
-			container.LabelCapsule:   c.UUID,
-			container.LabelProjectID: c.ProjectID,
-		}
-		if v.AutoRemove {
-			labels[container.LabelAutoRemove] = "true"
-		}
-		if d.cfg.ZunHost != "" {
-			labels[container.LabelHost] = d.cfg.ZunHost
-		}
-		// Creating an existing volume of the same name is a no-op.
-		if _, err := d.cli.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Driver: "local", Labels: labels}); err != nil {
-			return translate("create volume "+name, err)
-		}
-	}
-	return nil
-}
-
-func (d *Driver) volumeFilter(capsuleUUID string) client.Filters {
-	f := client.Filters{}.Add("label", container.LabelAutoRemove+"=true")
-	if capsuleUUID != "" {
-		f = f.Add("label", container.LabelCapsule+"="+capsuleUUID)
-	}
-	if d.cfg.ZunHost != "" {
-		f = f.Add("label", container.LabelHost+"="+d.cfg.ZunHost)
-	}
-	return f
-}
-
-// RemoveVolumes removes the auto-remove volumes of a capsule.
-func (d *Driver) RemoveVolumes(ctx context.Context, capsuleUUID string) error {
-	if capsuleUUID == "" {
-		return fmt.Errorf("remove volumes of no capsule: %w", errdefs.ErrInvalidArgument)
-	}
-	res, err := d.cli.VolumeList(ctx, client.VolumeListOptions{Filters: d.volumeFilter(capsuleUUID)})
-	if err != nil {
-		return translate("list volumes", err)
-	}
-	for _, v := range res.Items {
-		if _, err := d.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
-			return translate("remove volume "+v.Name, err)
-		}
-	}
-	return nil
-}
-
-// VolumeOwners lists the capsules owning auto-remove volumes of this host.
-func (d *Driver) VolumeOwners(ctx context.Context) ([]string, error) {
-	res, err := d.cli.VolumeList(ctx, client.VolumeListOptions{Filters: d.volumeFilter("")})
-	if err != nil {
-		return nil, translate("list volumes", err)
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range res.Items {
-		if u := v.Labels[container.LabelCapsule]; u != "" && !seen[u] {
-			seen[u] = true
-			out = append(out, u)
-		}
-	}
-	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -44,10 +45,6 @@ func newCapsuleDriver(t *testing.T) *Driver {
 		res, _ := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 		for _, c := range res.Items {
 			_, _ = d.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
-		}
-		vols, _ := d.cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
-		for _, v := range vols.Items {
-			_, _ = d.cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true})
 		}
 		_, _ = d.cli.ImageRemove(ctx, d.cfg.SandboxImage, client.ImageRemoveOptions{Force: true})
 		_ = d.Close()
@@ -91,9 +88,11 @@ func TestCapsuleSandboxAndMembers(t *testing.T) {
 	}
 
 	c := testCapsule()
-	if err := d.EnsureVolumes(ctx, c); err != nil {
-		t.Fatal(err)
+	// The agent attaches volumes and gives the driver their directory.
+	if _, err := d.CreateMember(ctx, c, &c.InitContainers[0]); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Fatalf("CreateMember with an unattached volume: %v", err)
 	}
+	c.Volumes[0].HostPath = t.TempDir()
 	id, err := d.CreateSandbox(ctx, c)
 	if err != nil {
 		t.Fatal(err)
@@ -157,15 +156,9 @@ func TestCapsuleSandboxAndMembers(t *testing.T) {
 		t.Fatalf("member state %+v %v", st, err)
 	}
 
-	owners, err := d.VolumeOwners(ctx)
-	if err != nil || len(owners) != 1 || owners[0] != c.UUID {
-		t.Fatalf("VolumeOwners = %v %v", owners, err)
-	}
-	// Another project cannot use the volume by name.
-	other := &model.Capsule{UUID: uuid.NewString(), ProjectID: "p2",
-		Volumes: []model.CapsuleVolume{{Name: "w", Existing: VolumeName(c.UUID, c.Volumes[0])}}}
-	if err := d.EnsureVolumes(ctx, other); !errors.Is(err, errdefs.ErrNotFound) {
-		t.Fatalf("EnsureVolumes of another project's volume: %v", err)
+	// The bound directory is the volume's (what the agent attached).
+	if b, err := os.ReadFile(filepath.Join(c.Volumes[0].HostPath, "f")); err != nil || strings.TrimSpace(string(b)) != "from-init" {
+		t.Fatalf("host directory of the volume: %q %v", b, err)
 	}
 
 	// pause exits on SIGTERM with code 0 (a kill after the timeout would
@@ -184,11 +177,5 @@ func TestCapsuleSandboxAndMembers(t *testing.T) {
 	}
 	if err := d.Delete(ctx, sandbox, true); err != nil {
 		t.Fatal(err)
-	}
-	if err := d.RemoveVolumes(ctx, c.UUID); err != nil {
-		t.Fatal(err)
-	}
-	if owners, _ := d.VolumeOwners(ctx); len(owners) != 0 {
-		t.Fatalf("volumes left: %v", owners)
 	}
 }

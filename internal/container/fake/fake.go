@@ -57,8 +57,6 @@ type Driver struct {
 	byID   map[string]*entry
 	byName map[string]string // docker name -> id
 	subs   map[*subscriber]struct{}
-	// volumes are the capsule volumes: engine name -> labels.
-	volumes map[string]map[string]string
 }
 
 var _ container.Driver = (*Driver)(nil)
@@ -81,11 +79,10 @@ func New(opts Options) *Driver {
 		opts.Now = time.Now
 	}
 	return &Driver{
-		opts:    opts,
-		byID:    map[string]*entry{},
-		byName:  map[string]string{},
-		subs:    map[*subscriber]struct{}{},
-		volumes: map[string]map[string]string{},
+		opts:   opts,
+		byID:   map[string]*entry{},
+		byName: map[string]string{},
+		subs:   map[*subscriber]struct{}{},
 	}
 }
 
