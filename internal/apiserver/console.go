@@ -195,6 +195,9 @@ func (s *Server) containerGetArchive(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if wantsTarStream(q.r) {
+		return s.getArchiveStream(q, c, p)
+	}
 	req := rpc.Request(c, zunctx.RequestID(q.ctx))
 	req.Archive = &rpc.ArchiveRequest{Path: p}
 	var reply rpc.ArchiveReply
@@ -219,6 +222,13 @@ func (s *Server) containerPutArchive(q *request) (int, any, error) {
 	p, err := archivePath(q)
 	if err != nil {
 		return 0, nil, err
+	}
+	if sendsTarStream(q.r) {
+		c, err := s.loadInState(q, "container:put_archive", "put_archive")
+		if err != nil {
+			return 0, nil, err
+		}
+		return s.putArchiveStream(q, c, p)
 	}
 	body, err := q.decodeBody(s.cfg.MaxBodyBytes)
 	if err != nil {

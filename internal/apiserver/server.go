@@ -66,6 +66,10 @@ type Config struct {
 	// ConsoleTokenTTL is how long an attach/exec token waits for its
 	// session (default 30 s, at most 60 s).
 	ConsoleTokenTTL time.Duration
+	// ConsoleSecret opens agents' console links for streamed copies
+	// (empty: 501); MaxCopyBytes caps one (default 1 GiB).
+	ConsoleSecret []byte
+	MaxCopyBytes  int64
 }
 
 // Server is the API.
@@ -106,6 +110,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.ConsoleTokenTTL <= 0 || cfg.ConsoleTokenTTL > time.Minute {
 		cfg.ConsoleTokenTTL = 30 * time.Second
+	}
+	if cfg.MaxCopyBytes <= 0 {
+		cfg.MaxCopyBytes = 1 << 30
 	}
 	if cfg.MaxLimit <= 0 {
 		cfg.MaxLimit = 1000

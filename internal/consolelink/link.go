@@ -18,6 +18,9 @@ import (
 	"math/big"
 	"net"
 	"time"
+
+	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/errdefs"
 )
 
 // Session statuses an agent answers.
@@ -39,11 +42,19 @@ const (
 	handshakeTimeout = 10 * time.Second
 )
 
-// Request is what the proxy asks for.
+// Operations of a link besides a session ("").
+const (
+	OpGetArchive = "get_archive" // the agent streams a tar archive
+	OpPutArchive = "put_archive" // the caller streams a tar archive
+)
+
+// Request is what the proxy (or zun-api, for a copy) asks for.
 type Request struct {
 	TokenHash [32]byte `json:"token_hash"`
 	UUID      string   `json:"uuid"`
 	ExecID    string   `json:"exec_id,omitempty"`
+	// Op must be the operation of the grant.
+	Op string `json:"op,omitempty"`
 }
 
 // Reply is the agent's answer; with StatusOK the raw stream follows.
@@ -52,6 +63,10 @@ type Reply struct {
 	ProjectID string `json:"project_id,omitempty"`
 	UserID    string `json:"user_id,omitempty"`
 	TTY       bool   `json:"tty,omitempty"`
+	// Stat describes the path of a get_archive.
+	Stat *container.PathStat `json:"stat,omitempty"`
+	// Error is why a copy failed (StatusFailed), with its category.
+	Error *errdefs.Wire `json:"error,omitempty"`
 }
 
 func mac(secret []byte, role string, ekm []byte) []byte {

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/errdefs"
 )
 
 // Opener opens the engine stream of a redeemed grant.
@@ -23,6 +24,7 @@ type Server struct {
 	tlsConf *tls.Config
 	grants  *Grants
 	open    Opener
+	archive ArchiveHandler
 	log     *slog.Logger
 	// maxPerContainer bounds concurrent sessions of one container.
 	maxPerContainer int
@@ -95,10 +97,14 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 		s.log.Warn("console link refused", "remote", raw.RemoteAddr().String(), "err", err)
 		return
 	}
-	g, ok := s.grants.Redeem(req.TokenHash, req.UUID, req.ExecID)
+	g, ok := s.grants.Redeem(req.TokenHash, req.UUID, req.ExecID, req.Op)
 	if !ok {
 		s.log.Info("console session denied", "container", req.UUID)
 		s.reply(c, Reply{Status: StatusDenied})
+		return
+	}
+	if g.Op != "" {
+		s.serveArchive(ctx, c, br, g)
 		return
 	}
 	if !s.acquire(g.Container.UUID) {
@@ -110,7 +116,7 @@ func (s *Server) handle(ctx context.Context, raw net.Conn) {
 	st, err := s.open(ctx, g)
 	if err != nil {
 		s.log.Warn("console session failed to open", "container", g.Container.UUID, "exec", g.ExecID, "err", err)
-		s.reply(c, Reply{Status: StatusFailed})
+		s.reply(c, Reply{Status: StatusFailed, Error: errdefs.ToWire(err)})
 		return
 	}
 	defer st.Close()

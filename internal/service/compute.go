@@ -83,6 +83,7 @@ func ComputeConfig(cfg config.Config) compute.Config {
 		ReservedMemory: cfg.ReservedHostMemory,
 		ConsoleListen:  cfg.ConsoleListen, ConsoleAdvertise: cfg.ConsoleAdvertise,
 		MaxSessionsPerContainer: int(cfg.ConsoleMaxSessionsContainer),
+		MaxStreamedArchiveBytes: cfg.MaxCopySize << 20,
 		VolumeDir:               volumeDir(cfg.DataDir),
 		ImageCacheDir:           filepath.Join(cfg.DataDir, "image-cache", cfg.Host),
 		ImageGC: compute.ImageGCConfig{Interval: cfg.ImageGCInterval, MinAge: cfg.ImageGCMinAge,

@@ -174,7 +174,15 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	case consolelink.StatusBusy:
 		return refuse(w, http.StatusTooManyRequests), "too many sessions on the container"
 	default:
-		return refuse(w, http.StatusConflict), "engine could not open the session"
+		// The engine's reason stays in the agent's log; the client gets
+		// its category only (409: not running, paused).
+		code := http.StatusConflict
+		if rep.Error != nil {
+			if c := errdefs.HTTPStatus(errdefs.FromWire(rep.Error)); c == http.StatusNotFound || c == http.StatusConflict {
+				code = c
+			}
+		}
+		return refuse(w, code), "engine could not open the session"
 	}
 	s := &session{proxy: p, link: link, user: rep.UserID, container: uuid, exec: execID}
 	if !p.acquire(s) {
