@@ -234,7 +234,7 @@ func (c *Config) fields() []field {
 		{name: "console-advertise", usage: "compute: console link address the proxy dials (default: the bound address)", str: &c.ConsoleAdvertise},
 		{name: "console-token-ttl", usage: "lifetime of an unused attach/exec token (at most 60s)", dur: &c.ConsoleTokenTTL},
 		{name: "console-idle-timeout", usage: "an attach/exec session without traffic for this long is closed", dur: &c.ConsoleIdleTimeout},
-		{name: "console-max-sessions-user", usage: "concurrent attach/exec sessions per user and proxy", i: &c.ConsoleMaxSessionsUser},
+		{name: "console-max-sessions-user", usage: "concurrent attach/exec sessions per user, across every zun-wsproxy", i: &c.ConsoleMaxSessionsUser},
 		{name: "console-max-sessions-container", usage: "concurrent attach/exec sessions per container", i: &c.ConsoleMaxSessionsContainer},
 		{name: "max-copy-size", usage: "largest archive one streamed copy (zun cp) moves, MiB", i: &c.MaxCopySize},
 		{name: "max-image-size", usage: "largest image the image service accepts, MiB", i: &c.MaxImageSize},
