@@ -38,6 +38,9 @@ const (
 	exporterLabel = "EXPORTER-zun-console-link"
 	macLen        = sha256.Size
 	maxLine       = 4096
+	// readBuffer is the link's read buffer: what the engine side copies
+	// at a time towards the process (bufio.Reader.WriteTo reads this much).
+	readBuffer = 64 << 10
 	// handshakeTimeout bounds the whole handshake of a link.
 	handshakeTimeout = 10 * time.Second
 )
@@ -100,6 +103,9 @@ func Dial(ctx context.Context, addr string, secret []byte, req Request) (*Conn, 
 		// authentication is the HMAC over the exporter value below, which
 		// binds this very TLS session to the shared secret.
 		InsecureSkipVerify: true, //nolint:gosec
+		// Full 16 KiB records from the first byte: a session is one
+		// long stream, not a page load that wants a fast first packet.
+		DynamicRecordSizingDisabled: true,
 	}}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -120,7 +126,7 @@ func Dial(ctx context.Context, addr string, secret []byte, req Request) (*Conn, 
 		return fail(fmt.Errorf("failed to authenticate to agent: %w", err))
 	}
 	theirs := make([]byte, macLen)
-	br := bufio.NewReader(c)
+	br := bufio.NewReaderSize(c, readBuffer)
 	if _, err := io.ReadFull(br, theirs); err != nil {
 		return fail(ErrAuth)
 	}
@@ -174,7 +180,7 @@ func serverTLS() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS13,
+	return &tls.Config{MinVersion: tls.VersionTLS13, DynamicRecordSizingDisabled: true,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, nil
 }
 
@@ -189,7 +195,7 @@ func accept(raw net.Conn, tlsConf *tls.Config, secret []byte) (*tls.Conn, *bufio
 	if err != nil {
 		return nil, nil, Request{}, err
 	}
-	br := bufio.NewReader(c)
+	br := bufio.NewReaderSize(c, readBuffer)
 	theirs := make([]byte, macLen)
 	if _, err := io.ReadFull(br, theirs); err != nil {
 		return nil, nil, Request{}, ErrAuth

@@ -163,8 +163,17 @@ func pipe(c *tls.Conn, br *bufio.Reader, st container.Stream) {
 		_, _ = io.Copy(st, br)
 		_ = st.Close()
 	}()
-	_, _ = io.Copy(c, st)
+	// Large reads of the engine's output: fewer TLS writes and syscalls
+	// per byte (io.Copy's 32 KiB halves the throughput of a busy stream).
+	_, _ = io.CopyBuffer(c, readerOnly{st}, make([]byte, relayBuffer))
 	_ = c.Close()
 	_ = st.Close()
 	<-done
 }
+
+// relayBuffer is the size of one read of a process's output.
+const relayBuffer = 256 << 10
+
+// readerOnly hides a stream's other methods so io.CopyBuffer uses the
+// given buffer.
+type readerOnly struct{ io.Reader }
