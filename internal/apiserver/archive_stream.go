@@ -15,6 +15,7 @@ import (
 
 	"github.com/openzun/zun/api"
 	"github.com/openzun/zun/internal/consolelink"
+	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/rpc"
@@ -104,6 +105,32 @@ func (s *Server) getArchiveStream(q *request, c *model.Container, path string) (
 	return http.StatusOK, streamed{}, nil
 }
 
+// getArchiveBytes reads the archive of path over the console link, at
+// most max bytes (the JSON form holds it whole).
+func (s *Server) getArchiveBytes(q *request, c *model.Container, path string, max int64) ([]byte, container.PathStat, error) {
+	link, rep, err := s.openCopyLink(q, c, consolelink.OpGetArchive, path)
+	if err != nil {
+		return nil, container.PathStat{}, err
+	}
+	defer link.Close()
+	var st container.PathStat
+	if rep.Stat != nil {
+		st = *rep.Stat
+	}
+	if st.Size > max {
+		return nil, st, errdefs.New(errdefs.ErrTooLarge, fmt.Sprintf("%s is larger than %d bytes; use a streamed copy (zun cp).", path, max))
+	}
+	_, cr := link.Chunks()
+	data, err := io.ReadAll(io.LimitReader(cr, max+1))
+	if err != nil {
+		return nil, st, err
+	}
+	if int64(len(data)) > max {
+		return nil, st, errdefs.New(errdefs.ErrTooLarge, fmt.Sprintf("The archive of %s is larger than %d bytes; use a streamed copy (zun cp).", path, max))
+	}
+	return data, st, nil
+}
+
 // putArchiveStream passes the request body to the agent in chunks while
 // it reads the agent's outcome, which can come early (a refused entry):
 // then the rest of the body is not sent.
@@ -115,7 +142,7 @@ func (s *Server) putArchiveStream(q *request, c *model.Container, path string) (
 		}
 	}
 	s.recordAction(q, c, "put_archive")
-	err := s.sendArchive(q, c, path, max)
+	err := s.sendArchive(q, c, path, http.MaxBytesReader(q.w, q.r.Body, max), max)
 	s.finishAction(q, c, err)
 	if errors.Is(err, errdefs.ErrNotFound) {
 		return 0, nil, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("Could not find the directory %s in container %s.", path, c.UUID))
@@ -126,7 +153,7 @@ func (s *Server) putArchiveStream(q *request, c *model.Container, path string) (
 	return http.StatusOK, nil, nil
 }
 
-func (s *Server) sendArchive(q *request, c *model.Container, path string, max int64) error {
+func (s *Server) sendArchive(q *request, c *model.Container, path string, body io.Reader, max int64) error {
 	link, _, err := s.openCopyLink(q, c, consolelink.OpPutArchive, path)
 	if err != nil {
 		return err
@@ -142,7 +169,7 @@ func (s *Server) sendArchive(q *request, c *model.Container, path string, max in
 		_, err := io.Copy(io.Discard, cr)
 		outcome <- err
 	}()
-	sendErr, linkErr := sendBody(http.MaxBytesReader(q.w, q.r.Body, max), cw, outcome, max)
+	sendErr, linkErr := sendBody(body, cw, outcome, max)
 	if linkErr == nil {
 		// The end marker carries our own failure, so the agent drops
 		// the spool.
