@@ -84,6 +84,8 @@ func (s *Server) getArchiveStream(q *request, c *model.Container, path string) (
 		return 0, nil, err
 	}
 	defer link.Close()
+	// A client that goes away takes the link down with it.
+	defer context.AfterFunc(q.ctx, func() { _ = link.Close() })()
 	stat := archiveStat{}
 	if rep.Stat != nil {
 		stat = archiveStat{Name: rep.Stat.Name, Size: rep.Stat.Size, Mode: rep.Stat.Mode, LinkTarget: rep.Stat.LinkTarget}
@@ -113,6 +115,7 @@ func (s *Server) getArchiveBytes(q *request, c *model.Container, path string, ma
 		return nil, container.PathStat{}, err
 	}
 	defer link.Close()
+	defer context.AfterFunc(q.ctx, func() { _ = link.Close() })()
 	var st container.PathStat
 	if rep.Stat != nil {
 		st = *rep.Stat

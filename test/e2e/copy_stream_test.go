@@ -138,6 +138,26 @@ func TestCopyStreamed(t *testing.T) {
 	if st, b := a.tarStream("POST", "/v1/containers/cps/put_archive?path=/tmp", io.LimitReader(rng, 65<<20), 65<<20); st != 413 {
 		t.Fatalf("put over the limit: %d %s", st, b)
 	}
+	// Without a declared size: an archive whose entry passes the limit is
+	// refused by the agent while the body still streams, and nothing of
+	// it lands.
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		_ = tw.WriteHeader(&tar.Header{Name: "first.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: 6})
+		_, _ = tw.Write([]byte("first\n"))
+		_ = tw.WriteHeader(&tar.Header{Name: "huge.bin", Typeflag: tar.TypeReg, Mode: 0o644, Size: 70 << 20})
+		_, err := io.CopyN(tw, rng, 70<<20)
+		pw.CloseWithError(err)
+	}()
+	if st, b := a.tarStream("POST", "/v1/containers/cps/put_archive?path=/tmp", pr, -1); st != 413 {
+		t.Fatalf("chunked put over the limit: %d %s", st, b)
+	}
+	_ = pr.Close()
+	a.Do("POST", "/v1/containers/cps/execute?command="+urlq("ls /tmp"), nil, 200, &res)
+	if strings.Contains(res.Output, "first.txt") || strings.Contains(res.Output, "huge.bin") {
+		t.Fatalf("a refused archive left files: %q", res.Output)
+	}
 	a.Do("POST", "/v1/containers/cps/execute?command="+urlq("dd if=/dev/zero of=/tmp/huge bs=1M count=70"), nil, 200, nil)
 	if st, b := a.tarStream("GET", "/v1/containers/cps/get_archive?path=/tmp/huge", nil, 0); st != 413 {
 		t.Fatalf("get over the limit: %d %s", st, b)
