@@ -53,6 +53,11 @@ func (s streamedArchives) OpenArchive(ctx context.Context, g consolelink.Grant) 
 // once it was read to its end and every entry passed, so a refused or cut
 // archive changes nothing in the container.
 func (s streamedArchives) PutArchive(ctx context.Context, g consolelink.Grant, r io.Reader) error {
+	if dir := s.a.cfg.ArchiveSpoolDir; dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("failed to spool the archive: %w", err)
+		}
+	}
 	f, err := os.CreateTemp(s.a.cfg.ArchiveSpoolDir, "zun-put-archive-*")
 	if err != nil {
 		return fmt.Errorf("failed to spool the archive: %w", err)

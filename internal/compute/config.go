@@ -44,7 +44,8 @@ type Config struct {
 	MaxArchiveEntries int
 	// MaxStreamedArchiveBytes caps a copy streamed over the console link
 	// (default 1 GiB); a streamed put is spooled, rewritten, under
-	// ArchiveSpoolDir (default: the OS temp dir) until it is complete.
+	// ArchiveSpoolDir until it is complete (default: the OS temp dir, but
+	// the service puts it in the data dir: /tmp may be memory).
 	MaxStreamedArchiveBytes int64
 	ArchiveSpoolDir         string
 	// VolumeDir (absolute) holds the local volumes and injected files;
