@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -195,11 +196,22 @@ func (s *Server) containerGetArchive(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	req := rpc.Request(c, zunctx.RequestID(q.ctx))
-	req.Archive = &rpc.ArchiveRequest{Path: p}
+	if wantsTarStream(q.r) {
+		return s.getArchiveStream(q, c, p)
+	}
 	var reply rpc.ArchiveReply
-	if err := s.call(q, c, rpc.MethodGetArchive, req, &reply); err != nil {
-		return 0, nil, err
+	if len(s.cfg.ConsoleSecret) > 0 {
+		// Over the console link the JSON form reaches its own limit
+		// instead of the bus message's.
+		if reply.Data, reply.Stat, err = s.getArchiveBytes(q, c, p, s.cfg.MaxJSONCopyBytes); err != nil {
+			return 0, nil, err
+		}
+	} else {
+		req := rpc.Request(c, zunctx.RequestID(q.ctx))
+		req.Archive = &rpc.ArchiveRequest{Path: p}
+		if err := s.call(q, c, rpc.MethodGetArchive, req, &reply); err != nil {
+			return 0, nil, err
+		}
 	}
 	st := archiveStat{Name: reply.Stat.Name, Size: reply.Stat.Size, Mode: reply.Stat.Mode, LinkTarget: reply.Stat.LinkTarget}
 	if !reply.Stat.Mtime.IsZero() {
@@ -220,7 +232,19 @@ func (s *Server) containerPutArchive(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	body, err := q.decodeBody(s.cfg.MaxBodyBytes)
+	if sendsTarStream(q.r) {
+		c, err := s.loadInState(q, "container:put_archive", "put_archive")
+		if err != nil {
+			return 0, nil, err
+		}
+		return s.putArchiveStream(q, c, p)
+	}
+	limit := s.cfg.MaxBodyBytes
+	if len(s.cfg.ConsoleSecret) > 0 {
+		// base64 of the JSON form's largest archive, and the JSON around it
+		limit = max(limit, s.cfg.MaxJSONCopyBytes/3*4+64<<10)
+	}
+	body, err := q.decodeBody(limit)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -243,10 +267,17 @@ func (s *Server) containerPutArchive(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if int64(len(data)) > s.cfg.MaxJSONCopyBytes {
+		return 0, nil, errdefs.New(errdefs.ErrTooLarge, fmt.Sprintf("The archive is larger than %d bytes; use a streamed copy (zun cp).", s.cfg.MaxJSONCopyBytes))
+	}
 	s.recordAction(q, c, "put_archive")
-	req := rpc.Request(c, zunctx.RequestID(q.ctx))
-	req.Archive = &rpc.ArchiveRequest{Path: p, Data: data}
-	err = s.call(q, c, rpc.MethodPutArchive, req, nil)
+	if len(s.cfg.ConsoleSecret) > 0 {
+		err = s.sendArchive(q, c, p, bytes.NewReader(data), s.cfg.MaxJSONCopyBytes)
+	} else {
+		req := rpc.Request(c, zunctx.RequestID(q.ctx))
+		req.Archive = &rpc.ArchiveRequest{Path: p, Data: data}
+		err = s.call(q, c, rpc.MethodPutArchive, req, nil)
+	}
 	s.finishAction(q, c, err)
 	if errors.Is(err, errdefs.ErrNotFound) {
 		return 0, nil, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("Could not find the directory %s in container %s.", p, c.UUID))

@@ -66,6 +66,14 @@ type Config struct {
 	// ConsoleTokenTTL is how long an attach/exec token waits for its
 	// session (default 30 s, at most 60 s).
 	ConsoleTokenTTL time.Duration
+	// ConsoleSecret opens agents' console links for copies (empty:
+	// streamed copies are 501 and the JSON form goes over the bus, capped
+	// by the agent); MaxCopyBytes caps a streamed copy (default 1 GiB),
+	// MaxJSONCopyBytes one in Zun's base64 JSON form (default 8 MiB: it is
+	// held whole in memory).
+	ConsoleSecret    []byte
+	MaxCopyBytes     int64
+	MaxJSONCopyBytes int64
 }
 
 // Server is the API.
@@ -108,6 +116,12 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.ConsoleTokenTTL <= 0 || cfg.ConsoleTokenTTL > time.Minute {
 		cfg.ConsoleTokenTTL = 30 * time.Second
+	}
+	if cfg.MaxCopyBytes <= 0 {
+		cfg.MaxCopyBytes = 1 << 30
+	}
+	if cfg.MaxJSONCopyBytes <= 0 {
+		cfg.MaxJSONCopyBytes = min(8<<20, cfg.MaxCopyBytes)
 	}
 	if cfg.MaxLimit <= 0 {
 		cfg.MaxLimit = 1000

@@ -123,6 +123,9 @@ func (s *Server) serve(rt route, q *request, w http.ResponseWriter) (int, error)
 	if err != nil {
 		return 0, err
 	}
+	if _, ok := body.(streamed); ok {
+		return status, nil
+	}
 	return status, writeJSON(w, status, body)
 }
 

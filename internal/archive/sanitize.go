@@ -28,7 +28,19 @@ type Limits struct {
 // dropped. Past a limit it gives errdefs.ErrTooLarge.
 func Sanitize(r io.Reader, lim Limits) ([]byte, error) {
 	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
+	if err := SanitizeTo(&out, r, lim); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// SanitizeTo is Sanitize writing the rewritten archive to w as it reads r,
+// so an archive of any size passes in constant memory. On an error, w
+// holds a partial archive that the caller must discard (streamed puts
+// write to a spool file and hand the engine nothing until this returns
+// nil).
+func SanitizeTo(w io.Writer, r io.Reader, lim Limits) error {
+	tw := tar.NewWriter(w)
 	tr := tar.NewReader(r)
 	var total int64
 	files := map[string]bool{}    // regular files seen
@@ -39,24 +51,24 @@ func Sanitize(r io.Reader, lim Limits) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, refuse("the data is not a valid tar archive")
+			return refuse("the data is not a valid tar archive")
 		}
 		if n >= lim.MaxEntries {
-			return nil, fmt.Errorf("archive has more than %d entries: %w", lim.MaxEntries, errdefs.ErrTooLarge)
+			return fmt.Errorf("archive has more than %d entries: %w", lim.MaxEntries, errdefs.ErrTooLarge)
 		}
 		name, err := entryName(h.Name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if name == "." {
 			if h.Typeflag == tar.TypeDir {
 				continue // "./" of tar -C dir .
 			}
-			return nil, refuse("an entry names the destination itself")
+			return refuse("an entry names the destination itself")
 		}
 		for p := path.Dir(name); p != "."; p = path.Dir(p) {
 			if symlinks[p] {
-				return nil, refuse(fmt.Sprintf("entry %q is below the symbolic link %q of the archive", name, p))
+				return refuse(fmt.Sprintf("entry %q is below the symbolic link %q of the archive", name, p))
 			}
 		}
 		clean := &tar.Header{Name: name, Mode: h.Mode &^ 0o7000 & 0o777, ModTime: h.ModTime, Format: tar.FormatPAX}
@@ -65,7 +77,7 @@ func Sanitize(r io.Reader, lim Limits) ([]byte, error) {
 			clean.Typeflag, clean.Size = tar.TypeReg, h.Size
 			total += h.Size
 			if total > lim.MaxBytes {
-				return nil, fmt.Errorf("archive contents exceed %d bytes: %w", lim.MaxBytes, errdefs.ErrTooLarge)
+				return fmt.Errorf("archive contents exceed %d bytes: %w", lim.MaxBytes, errdefs.ErrTooLarge)
 			}
 			files[name] = true
 		case tar.TypeDir:
@@ -73,32 +85,32 @@ func Sanitize(r io.Reader, lim Limits) ([]byte, error) {
 			clean.Name += "/"
 		case tar.TypeSymlink:
 			if path.IsAbs(h.Linkname) || climbs(path.Join(path.Dir(name), h.Linkname)) {
-				return nil, refuse(fmt.Sprintf("symbolic link %q points outside the destination", name))
+				return refuse(fmt.Sprintf("symbolic link %q points outside the destination", name))
 			}
 			clean.Typeflag, clean.Linkname = tar.TypeSymlink, h.Linkname
 			symlinks[name] = true
 		case tar.TypeLink:
 			target, err := entryName(h.Linkname)
 			if err != nil || target == "." || !files[target] {
-				return nil, refuse(fmt.Sprintf("hard link %q does not point to a file of the archive", name))
+				return refuse(fmt.Sprintf("hard link %q does not point to a file of the archive", name))
 			}
 			clean.Typeflag, clean.Linkname = tar.TypeLink, target
 		default:
-			return nil, refuse(fmt.Sprintf("entry %q is a special file (type %q); only files, directories and links are accepted", name, h.Typeflag))
+			return refuse(fmt.Sprintf("entry %q is a special file (type %q); only files, directories and links are accepted", name, h.Typeflag))
 		}
 		if err := tw.WriteHeader(clean); err != nil {
-			return nil, fmt.Errorf("failed to rewrite archive: %w", err)
+			return fmt.Errorf("failed to rewrite archive: %w", err)
 		}
 		if clean.Typeflag == tar.TypeReg {
 			if _, err := io.Copy(tw, tr); err != nil {
-				return nil, refuse("the data is not a valid tar archive")
+				return refuse("the data is not a valid tar archive")
 			}
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, fmt.Errorf("failed to rewrite archive: %w", err)
+		return fmt.Errorf("failed to rewrite archive: %w", err)
 	}
-	return out.Bytes(), nil
+	return nil
 }
 
 // entryName cleans an entry's name; it must be relative and stay below the

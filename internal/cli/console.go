@@ -192,18 +192,32 @@ func relayOutput(ctx context.Context, s *client.Session, out io.Writer) error {
 type escaper struct {
 	startOfLine bool
 	pending     bool // saw "~" at the start of a line
+	seq         seqState
 }
 
-// filter returns the bytes to send and whether to detach. A read that
-// starts with ESC is an escape sequence (a key, or the terminal answering
-// the program, as busybox's shell asking the cursor position after each
-// prompt): it passes through and leaves the line state alone.
+// seqState follows a terminal escape sequence (a key, or the terminal
+// answering the program, as busybox's shell asking the cursor position
+// after each prompt), which may arrive in the same read as typed bytes.
+type seqState int
+
+const (
+	seqNone seqState = iota
+	seqEsc           // after ESC
+	seqCSI           // after ESC [: parameters until a final byte
+	seqSS3           // after ESC O: one more byte
+)
+
+// filter returns the bytes to send and whether to detach. Escape
+// sequences pass through and leave the line state alone, so "~." right
+// after Enter detaches even when the terminal's cursor report came in
+// between (in its own read or in the same one).
 func (e *escaper) filter(p []byte) ([]byte, bool) {
-	if len(p) > 0 && p[0] == 0x1b && !e.pending {
-		return append([]byte(nil), p...), false
-	}
 	out := make([]byte, 0, len(p)+1)
 	for _, b := range p {
+		if e.inSequence(b) {
+			out = append(out, b)
+			continue
+		}
 		if e.pending {
 			e.pending = false
 			switch b {
@@ -220,10 +234,44 @@ func (e *escaper) filter(p []byte) ([]byte, bool) {
 			e.pending = true
 			continue
 		}
+		if b == 0x1b {
+			e.seq = seqEsc
+			out = append(out, b)
+			continue
+		}
 		out = append(out, b)
 		e.startOfLine = b == '\r' || b == '\n'
 	}
 	return out, false
+}
+
+// inSequence reports whether b belongs to the escape sequence in
+// progress (and advances it).
+func (e *escaper) inSequence(b byte) bool {
+	switch e.seq {
+	case seqEsc:
+		switch b {
+		case '[':
+			e.seq = seqCSI
+		case 'O':
+			e.seq = seqSS3
+		case '\r', '\n', 0x1b:
+			e.seq = seqNone // a lone Escape key: the byte is typed input
+			return false
+		default:
+			e.seq = seqNone
+		}
+		return true
+	case seqCSI:
+		if b >= 0x40 && b <= 0x7e {
+			e.seq = seqNone
+		}
+		return true
+	case seqSS3:
+		e.seq = seqNone
+		return true
+	}
+	return false
 }
 
 func stdinIsTerminal() bool { return term.IsTerminal(int(os.Stdin.Fd())) }

@@ -16,6 +16,13 @@ func TestEscaper(t *testing.T) {
 		{in: []string{"\r~x"}, out: "\r~x"},
 		{in: []string{"echo\n~.rest"}, out: "echo\n", detach: true},
 		{in: []string{"\r", "\x1b[5;5R", "~."}, out: "\r\x1b[5;5R", detach: true}, // a cursor report between
+		{in: []string{"\r\x1b[5;5R", "~."}, out: "\r\x1b[5;5R", detach: true},     // ... in the Enter's read
+		{in: []string{"\r\x1b[40;3R~."}, out: "\r\x1b[40;3R", detach: true},       // ... all in one read
+		{in: []string{"\r\x1b[5;", "5R~."}, out: "\r\x1b[5;5R", detach: true},     // a report split
+		{in: []string{"\x1b[A\r~."}, out: "\x1b[A\r", detach: true},               // arrow key, Enter
+		{in: []string{"x\x1bOA~."}, out: "x\x1bOA~."},                             // not after a newline
+		{in: []string{"ls\x1b[D~."}, out: "ls\x1b[D~."},                           // mid-line
+		{in: []string{"\x1b\r~."}, out: "\x1b\r", detach: true},                   // Escape key, Enter
 	} {
 		e := escaper{startOfLine: true}
 		var got string

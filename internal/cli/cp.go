@@ -2,7 +2,6 @@ package cli
 
 import (
 	"archive/tar"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 )
-
-// maxCopyBytes bounds what cp reads locally or extracts.
-const maxCopyBytes = 64 << 20
 
 func (a *app) cpCommand() *cobra.Command {
 	return &cobra.Command{
@@ -35,30 +31,34 @@ func (a *app) cpCommand() *cobra.Command {
 			switch {
 			case strings.Contains(src, ":"):
 				id, p, _ := strings.Cut(src, ":")
-				data, _, err := cl.GetArchive(cmd.Context(), id, p)
+				rc, _, err := cl.GetArchiveStream(cmd.Context(), id, p)
 				if err != nil {
 					return err
 				}
-				return extractTar(bytes.NewReader(data), dst)
+				defer rc.Close()
+				return extractTar(rc, dst)
 			case strings.Contains(dst, ":"):
 				id, p, _ := strings.Cut(dst, ":")
-				data, err := tarPath(src)
-				if err != nil {
+				if _, err := os.Lstat(src); err != nil {
 					return err
 				}
-				return cl.PutArchive(cmd.Context(), id, p, data)
+				// The archive is made while it is sent: neither side
+				// holds it whole (the server caps its size).
+				pr, pw := io.Pipe()
+				go func() { pw.CloseWithError(tarPath(src, pw)) }()
+				err := cl.PutArchiveStream(cmd.Context(), id, p, pr)
+				_ = pr.CloseWithError(errors.New("copy ended"))
+				return err
 			}
 			return usagef("one of source and destination must be <container>:<path>")
 		},
 	}
 }
 
-// tarPath archives a local file or directory under its base name.
-func tarPath(src string) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
+// tarPath archives a local file or directory under its base name into w.
+func tarPath(src string, w io.Writer) error {
+	tw := tar.NewWriter(w)
 	base := filepath.Base(filepath.Clean(src))
-	var total int64
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -90,9 +90,6 @@ func tarPath(src string) ([]byte, error) {
 		if !info.Mode().IsRegular() {
 			return nil
 		}
-		if total += info.Size(); total > maxCopyBytes {
-			return fmt.Errorf("%s is larger than %d bytes", src, maxCopyBytes)
-		}
 		f, err := os.Open(p)
 		if err != nil {
 			return err
@@ -102,12 +99,9 @@ func tarPath(src string) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return tw.Close()
 }
 
 // extractTar extracts an archive from the server into directory dst,
@@ -123,7 +117,6 @@ func extractTar(r io.Reader, dst string) error {
 	}
 	defer root.Close()
 	tr := tar.NewReader(r)
-	var total int64
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -148,9 +141,6 @@ func extractTar(r io.Reader, dst string) error {
 				return err
 			}
 		case tar.TypeReg:
-			if total += h.Size; total > maxCopyBytes {
-				return fmt.Errorf("archive larger than %d bytes", maxCopyBytes)
-			}
 			f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
 			if err != nil {
 				return err

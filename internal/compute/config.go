@@ -42,6 +42,12 @@ type Config struct {
 	MaxArchiveBytes int64
 	// MaxArchiveEntries caps the entries of a put_archive archive.
 	MaxArchiveEntries int
+	// MaxStreamedArchiveBytes caps a copy streamed over the console link
+	// (default 1 GiB); a streamed put is spooled, rewritten, under
+	// ArchiveSpoolDir until it is complete (default: the OS temp dir, but
+	// the service puts it in the data dir: /tmp may be memory).
+	MaxStreamedArchiveBytes int64
+	ArchiveSpoolDir         string
 	// VolumeDir (absolute) holds the local volumes and injected files;
 	// empty leaves the host without volumes.
 	VolumeDir string
@@ -91,6 +97,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxArchiveBytes <= 0 {
 		c.MaxArchiveBytes = 512 << 10
+	}
+	if c.MaxStreamedArchiveBytes <= 0 {
+		c.MaxStreamedArchiveBytes = 1 << 30
 	}
 	if c.MaxArchiveEntries <= 0 {
 		c.MaxArchiveEntries = 10000

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/openzun/zun/api"
 	"github.com/openzun/zun/internal/archive"
 	"github.com/openzun/zun/internal/consolelink"
 	"github.com/openzun/zun/internal/container"
@@ -28,6 +29,7 @@ func (a *Agent) startConsole(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.HandleArchives(streamedArchives{a})
 	ln, err := net.Listen("tcp", a.cfg.ConsoleListen)
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen for the console link on %s: %w", a.cfg.ConsoleListen, err)
@@ -47,7 +49,19 @@ func (a *Agent) startConsole(ctx context.Context) (stop func(), err error) {
 	return func() { _ = ln.Close(); <-done }, nil
 }
 
+// openSession opens the engine stream of a redeemed grant. Like Zun, a
+// session starts only on a Running container: the engine would attach to a
+// paused one and leave the client hanging until an unpause (an exec it
+// refuses with a conflict itself), so a paused one is a conflict here,
+// whatever the record said when the grant was made.
 func (a *Agent) openSession(ctx context.Context, g consolelink.Grant) (container.Stream, error) {
+	st, err := a.drv.Inspect(ctx, &g.Container)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != api.StatusRunning {
+		return nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("Container %s is %s, not Running.", g.Container.UUID, st.Status))
+	}
 	if g.ExecID != "" {
 		return a.drv.ExecStart(ctx, &g.Container, g.ExecID, g.ExecTTY)
 	}
@@ -66,6 +80,16 @@ func (a *Agent) callConsoleGrant(ctx context.Context, req rpc.ContainerRequest) 
 		return nil, fmt.Errorf("bad token hash: %w", errdefs.ErrInvalidArgument)
 	}
 	g := consolelink.Grant{Container: req.Container, UserID: cr.UserID, Expires: cr.Expires}
+	switch cr.ArchiveOp {
+	case "":
+	case consolelink.OpGetArchive, consolelink.OpPutArchive:
+		if cr.ArchivePath == "" || len(cr.Command) > 0 {
+			return nil, fmt.Errorf("bad copy grant: %w", errdefs.ErrInvalidArgument)
+		}
+		g.Op, g.Path = cr.ArchiveOp, cr.ArchivePath
+	default:
+		return nil, fmt.Errorf("unknown console operation %q: %w", cr.ArchiveOp, errdefs.ErrInvalidArgument)
+	}
 	copy(g.Hash[:], raw)
 	if limit := time.Now().Add(maxGrantTTL); g.Expires.IsZero() || g.Expires.After(limit) {
 		g.Expires = limit

@@ -103,6 +103,9 @@ type Config struct {
 	ConsoleIdleTimeout          time.Duration
 	ConsoleMaxSessionsUser      int64
 	ConsoleMaxSessionsContainer int64
+	// MaxCopySize caps one streamed copy (zun cp) in MiB, at zun-api and
+	// at the agent.
+	MaxCopySize int64
 	// Images: MaxImageSize caps an upload to the image service (MiB); the
 	// image GC of each compute host runs every ImageGCInterval (0: off) and
 	// removes images Zun brought to the host that no container uses, once
@@ -162,6 +165,7 @@ func Default() Config {
 		ConsoleIdleTimeout:          10 * time.Minute,
 		ConsoleMaxSessionsUser:      8,
 		ConsoleMaxSessionsContainer: 4,
+		MaxCopySize:                 1024,
 		MaxImageSize:                2048,
 		ImageGCInterval:             time.Hour,
 		ImageGCMinAge:               24 * time.Hour,
@@ -230,8 +234,9 @@ func (c *Config) fields() []field {
 		{name: "console-advertise", usage: "compute: console link address the proxy dials (default: the bound address)", str: &c.ConsoleAdvertise},
 		{name: "console-token-ttl", usage: "lifetime of an unused attach/exec token (at most 60s)", dur: &c.ConsoleTokenTTL},
 		{name: "console-idle-timeout", usage: "an attach/exec session without traffic for this long is closed", dur: &c.ConsoleIdleTimeout},
-		{name: "console-max-sessions-user", usage: "concurrent attach/exec sessions per user and proxy", i: &c.ConsoleMaxSessionsUser},
+		{name: "console-max-sessions-user", usage: "concurrent attach/exec sessions per user, across every zun-wsproxy", i: &c.ConsoleMaxSessionsUser},
 		{name: "console-max-sessions-container", usage: "concurrent attach/exec sessions per container", i: &c.ConsoleMaxSessionsContainer},
+		{name: "max-copy-size", usage: "largest archive one streamed copy (zun cp) moves, MiB", i: &c.MaxCopySize},
 		{name: "max-image-size", usage: "largest image the image service accepts, MiB", i: &c.MaxImageSize},
 		{name: "image-gc-interval", usage: "period of the unused-image GC of each compute host (0 disables it)", dur: &c.ImageGCInterval},
 		{name: "image-gc-min-age", usage: "an image unused for this long is removed by the GC", dur: &c.ImageGCMinAge},
@@ -393,6 +398,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ConsoleTokenTTL <= 0 || c.ConsoleTokenTTL > time.Minute {
 		return errors.New("console-token-ttl must be positive and at most 1m")
+	}
+	if c.MaxCopySize <= 0 {
+		return errors.New("max-copy-size must be positive")
 	}
 	if c.ConsoleIdleTimeout <= 0 || c.ConsoleMaxSessionsUser <= 0 || c.ConsoleMaxSessionsContainer <= 0 {
 		return errors.New("console-idle-timeout and console session limits must be positive")

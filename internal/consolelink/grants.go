@@ -16,6 +16,9 @@ type Grant struct {
 	ExecTTY   bool   // the exec was created with a TTY
 	UserID    string
 	Expires   time.Time
+	// Op is "" for a session, else OpGetArchive or OpPutArchive of Path.
+	Op   string
+	Path string
 }
 
 // Grants holds pending grants in memory. A grant is used at most once and
@@ -43,10 +46,10 @@ func (gs *Grants) Add(g Grant) {
 	gs.byUUID[g.Container.UUID] = append(gs.byUUID[g.Container.UUID], g)
 }
 
-// Redeem removes and returns the grant of container uuid and exec execID
-// whose hash is hash, if it has not expired. The hashes of the container's
+// Redeem removes and returns the grant of container uuid, exec execID and
+// operation op whose hash is hash, if it has not expired. The hashes of the container's
 // grants are all compared in constant time.
-func (gs *Grants) Redeem(hash [32]byte, uuid, execID string) (Grant, bool) {
+func (gs *Grants) Redeem(hash [32]byte, uuid, execID, op string) (Grant, bool) {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	gs.sweep()
@@ -69,7 +72,7 @@ func (gs *Grants) Redeem(hash [32]byte, uuid, execID string) (Grant, bool) {
 	} else {
 		gs.byUUID[uuid] = list
 	}
-	if g.ExecID != execID {
+	if g.ExecID != execID || g.Op != op {
 		return Grant{}, false
 	}
 	return g, true

@@ -18,6 +18,9 @@ import (
 	"math/big"
 	"net"
 	"time"
+
+	"github.com/openzun/zun/internal/container"
+	"github.com/openzun/zun/internal/errdefs"
 )
 
 // Session statuses an agent answers.
@@ -35,15 +38,26 @@ const (
 	exporterLabel = "EXPORTER-zun-console-link"
 	macLen        = sha256.Size
 	maxLine       = 4096
+	// readBuffer is the link's read buffer: what the engine side copies
+	// at a time towards the process (bufio.Reader.WriteTo reads this much).
+	readBuffer = 64 << 10
 	// handshakeTimeout bounds the whole handshake of a link.
 	handshakeTimeout = 10 * time.Second
 )
 
-// Request is what the proxy asks for.
+// Operations of a link besides a session ("").
+const (
+	OpGetArchive = "get_archive" // the agent streams a tar archive
+	OpPutArchive = "put_archive" // the caller streams a tar archive
+)
+
+// Request is what the proxy (or zun-api, for a copy) asks for.
 type Request struct {
 	TokenHash [32]byte `json:"token_hash"`
 	UUID      string   `json:"uuid"`
 	ExecID    string   `json:"exec_id,omitempty"`
+	// Op must be the operation of the grant.
+	Op string `json:"op,omitempty"`
 }
 
 // Reply is the agent's answer; with StatusOK the raw stream follows.
@@ -52,6 +66,10 @@ type Reply struct {
 	ProjectID string `json:"project_id,omitempty"`
 	UserID    string `json:"user_id,omitempty"`
 	TTY       bool   `json:"tty,omitempty"`
+	// Stat describes the path of a get_archive.
+	Stat *container.PathStat `json:"stat,omitempty"`
+	// Error is why a copy failed (StatusFailed), with its category.
+	Error *errdefs.Wire `json:"error,omitempty"`
 }
 
 func mac(secret []byte, role string, ekm []byte) []byte {
@@ -85,6 +103,9 @@ func Dial(ctx context.Context, addr string, secret []byte, req Request) (*Conn, 
 		// authentication is the HMAC over the exporter value below, which
 		// binds this very TLS session to the shared secret.
 		InsecureSkipVerify: true, //nolint:gosec
+		// Full 16 KiB records from the first byte: a session is one
+		// long stream, not a page load that wants a fast first packet.
+		DynamicRecordSizingDisabled: true,
 	}}
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -105,7 +126,7 @@ func Dial(ctx context.Context, addr string, secret []byte, req Request) (*Conn, 
 		return fail(fmt.Errorf("failed to authenticate to agent: %w", err))
 	}
 	theirs := make([]byte, macLen)
-	br := bufio.NewReader(c)
+	br := bufio.NewReaderSize(c, readBuffer)
 	if _, err := io.ReadFull(br, theirs); err != nil {
 		return fail(ErrAuth)
 	}
@@ -159,7 +180,7 @@ func serverTLS() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS13,
+	return &tls.Config{MinVersion: tls.VersionTLS13, DynamicRecordSizingDisabled: true,
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, nil
 }
 
@@ -174,7 +195,7 @@ func accept(raw net.Conn, tlsConf *tls.Config, secret []byte) (*tls.Conn, *bufio
 	if err != nil {
 		return nil, nil, Request{}, err
 	}
-	br := bufio.NewReader(c)
+	br := bufio.NewReaderSize(c, readBuffer)
 	theirs := make([]byte, macLen)
 	if _, err := io.ReadFull(br, theirs); err != nil {
 		return nil, nil, Request{}, ErrAuth

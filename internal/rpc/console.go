@@ -35,8 +35,12 @@ type ConsoleRequest struct {
 	Command     []string `json:"command,omitempty"`
 	Interactive bool     `json:"interactive,omitempty"`
 	ExecID      string   `json:"exec_id,omitempty"`
-	Height      uint     `json:"height,omitempty"`
-	Width       uint     `json:"width,omitempty"`
+	// ArchiveOp (consolelink.OpGetArchive, OpPutArchive) makes the grant
+	// one streamed copy of ArchivePath instead of a session.
+	ArchiveOp   string `json:"archive_op,omitempty"`
+	ArchivePath string `json:"archive_path,omitempty"`
+	Height      uint   `json:"height,omitempty"`
+	Width       uint   `json:"width,omitempty"`
 }
 
 // ConsoleGrantReply answers MethodConsoleGrant.

@@ -112,8 +112,14 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	}
 	a.closers = append(a.closers, func() { unsubscribe(subs) })
 
+	// Streamed copies open agents' console links: the all-in-one makes
+	// the secret, a standalone zun-api reads it (without: JSON copies only).
+	linkSecret, secErr := consoleSecret(cfg, cfg.AllInOne)
+	if secErr != nil {
+		log.Warn("console link secret unavailable: streamed copies (zun cp) answer 501", "err", secErr)
+	}
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime,
-		WSProxyURL: wsURL, ConsoleTokenTTL: cfg.ConsoleTokenTTL},
+		WSProxyURL: wsURL, ConsoleTokenTTL: cfg.ConsoleTokenTTL, ConsoleSecret: linkSecret, MaxCopyBytes: cfg.MaxCopySize << 20},
 		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log,
 			Images: images, Secrets: secrets})
 	var used []string

@@ -83,11 +83,22 @@ func ComputeConfig(cfg config.Config) compute.Config {
 		ReservedMemory: cfg.ReservedHostMemory,
 		ConsoleListen:  cfg.ConsoleListen, ConsoleAdvertise: cfg.ConsoleAdvertise,
 		MaxSessionsPerContainer: int(cfg.ConsoleMaxSessionsContainer),
+		MaxStreamedArchiveBytes: cfg.MaxCopySize << 20,
 		VolumeDir:               volumeDir(cfg.DataDir),
 		ImageCacheDir:           filepath.Join(cfg.DataDir, "image-cache", cfg.Host),
+		ArchiveSpoolDir:         spoolDir(cfg),
 		ImageGC: compute.ImageGCConfig{Interval: cfg.ImageGCInterval, MinAge: cfg.ImageGCMinAge,
 			HighPercent: float64(cfg.ImageGCHighPercent), LowPercent: float64(cfg.ImageGCLowPercent),
 			Pinned: splitList(cfg.ImageGCPinned)}}
+}
+
+// spoolDir holds streamed put archives while they are checked: under the
+// data dir (the OS temp dir may be memory), else the OS temp dir.
+func spoolDir(cfg config.Config) string {
+	if cfg.DataDir == "" {
+		return ""
+	}
+	return filepath.Join(cfg.DataDir, "archive-spool", cfg.Host)
 }
 
 // volumeDir is where the agent keeps local volumes: under the data dir,

@@ -62,10 +62,16 @@ func startWSProxy(cfg config.Config, ln net.Listener, b bus.Bus, secret []byte, 
 			origins = append(origins, o)
 		}
 	}
+	// The per-user limit holds across every proxy of the deployment.
+	limiter, err := wsproxy.NewPeerLimiter(b, int(cfg.ConsoleMaxSessionsUser), log.With("component", "wsproxy"))
+	if err != nil {
+		return nil, err
+	}
 	p, err := wsproxy.New(wsproxy.Config{BaseURL: wsProxyURL(cfg, ln.Addr().String()), AllowedOrigins: origins, Secret: secret,
-		IdleTimeout: cfg.ConsoleIdleTimeout, MaxSessionsPerUser: int(cfg.ConsoleMaxSessionsUser)},
+		IdleTimeout: cfg.ConsoleIdleTimeout, MaxSessionsPerUser: int(cfg.ConsoleMaxSessionsUser), Limiter: limiter},
 		wsproxy.BusLocator{Bus: b}, log.With("component", "wsproxy"))
 	if err != nil {
+		limiter.Close()
 		return nil, err
 	}
 	hs := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 16 << 10,
@@ -81,6 +87,7 @@ func startWSProxy(cfg config.Config, ln net.Listener, b bus.Bus, secret []byte, 
 	return func() {
 		_ = hs.Close() // hijacked websockets are not closed by the server
 		p.Close()
+		limiter.Close()
 		<-done
 	}, nil
 }

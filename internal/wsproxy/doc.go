@@ -5,5 +5,7 @@
 // consolelink), and relays the session, speaking what python-zunclient's
 // websocket client speaks (subprotocol "binary", raw bytes; "base64" for
 // consoles that ask for it). Tokens are never logged: access lines carry
-// the path only. It imports no store or Docker package.
+// the path only. Each user's session limit holds across every proxy of the
+// deployment: the proxies share their counts over the bus (peerlimit.go).
+// It imports no store or Docker package.
 package wsproxy

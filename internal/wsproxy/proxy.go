@@ -35,9 +35,11 @@ type Config struct {
 	Secret []byte
 	// IdleTimeout closes a session without traffic (default 10 min).
 	IdleTimeout time.Duration
-	// MaxSessionsPerUser bounds one user's concurrent sessions on this
-	// proxy (default 8); agents bound sessions per container.
+	// MaxSessionsPerUser bounds one user's concurrent sessions (default
+	// 8) through Limiter: on this proxy alone by default, across every
+	// proxy with a PeerLimiter. Agents bound sessions per container.
 	MaxSessionsPerUser int
+	Limiter            SessionLimiter
 }
 
 // Proxy serves websocket sessions.
@@ -49,7 +51,6 @@ type Proxy struct {
 	origins map[string]bool // fixed at New: never grows
 
 	mu       sync.Mutex
-	perUser  map[string]int
 	sessions map[*session]struct{}
 	closed   bool
 	wg       sync.WaitGroup
@@ -70,6 +71,9 @@ func New(cfg Config, loc Locator, log *slog.Logger) (*Proxy, error) {
 	if cfg.MaxSessionsPerUser <= 0 {
 		cfg.MaxSessionsPerUser = 8
 	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLocalLimiter(cfg.MaxSessionsPerUser)
+	}
 	own := "http"
 	if u.Scheme == "wss" {
 		own = "https"
@@ -87,7 +91,7 @@ func New(cfg Config, loc Locator, log *slog.Logger) (*Proxy, error) {
 		p = "/"
 	}
 	return &Proxy{cfg: cfg, loc: loc, log: log, path: p, origins: origins,
-		perUser: map[string]int{}, sessions: map[*session]struct{}{}}, nil
+		sessions: map[*session]struct{}{}}, nil
 }
 
 // normalizeOrigin lower-cases scheme and host and drops default ports.
@@ -174,12 +178,30 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 	case consolelink.StatusBusy:
 		return refuse(w, http.StatusTooManyRequests), "too many sessions on the container"
 	default:
-		return refuse(w, http.StatusConflict), "engine could not open the session"
+		// The engine's reason stays in the agent's log; the client gets
+		// its category only (409: not running, paused).
+		code := http.StatusConflict
+		if rep.Error != nil {
+			if c := errdefs.HTTPStatus(errdefs.FromWire(rep.Error)); c == http.StatusNotFound || c == http.StatusConflict {
+				code = c
+			}
+		}
+		return refuse(w, code), "engine could not open the session"
 	}
+	release, err := p.cfg.Limiter.Acquire(ctx, rep.UserID)
+	if err != nil {
+		_ = link.Close()
+		if errors.Is(err, ErrTooMany) {
+			return refuse(w, http.StatusTooManyRequests), "too many sessions of the user"
+		}
+		p.log.Warn("failed to count the user's sessions", "err", err)
+		return refuse(w, http.StatusServiceUnavailable), "session count unavailable"
+	}
+	defer release()
 	s := &session{proxy: p, link: link, user: rep.UserID, container: uuid, exec: execID}
 	if !p.acquire(s) {
 		_ = link.Close()
-		return refuse(w, http.StatusTooManyRequests), "too many sessions of the user"
+		return refuse(w, http.StatusServiceUnavailable), "proxy shutting down"
 	}
 	defer p.release(s)
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
@@ -192,7 +214,16 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 		_ = link.Close()
 		return http.StatusBadRequest, "websocket handshake failed"
 	}
+	// Close reads s.ws under p.mu; a Close that came before it missed
+	// this websocket, so close it here.
+	p.mu.Lock()
 	s.ws = ws
+	closing := p.closed
+	p.mu.Unlock()
+	if closing {
+		ws.Close(websocket.StatusGoingAway, "proxy shutting down")
+		return http.StatusSwitchingProtocols, "proxy shutting down"
+	}
 	p.log.Info("console session started", "container", uuid, "exec", execID, "user", rep.UserID, "project", rep.ProjectID)
 	reason := s.run(r.Context())
 	p.log.Info("console session ended", "container", uuid, "exec", execID, "user", rep.UserID, "reason", reason)
@@ -224,10 +255,9 @@ func validExecID(s string) bool {
 func (p *Proxy) acquire(s *session) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.perUser[s.user] >= p.cfg.MaxSessionsPerUser {
+	if p.closed {
 		return false
 	}
-	p.perUser[s.user]++
 	p.sessions[s] = struct{}{}
 	p.wg.Add(1)
 	return true
@@ -236,9 +266,6 @@ func (p *Proxy) acquire(s *session) bool {
 func (p *Proxy) release(s *session) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.perUser[s.user]--; p.perUser[s.user] <= 0 {
-		delete(p.perUser, s.user)
-	}
 	delete(p.sessions, s)
 	p.wg.Done()
 }

@@ -65,27 +65,38 @@ func (s *session) run(ctx context.Context) string {
 	reason := make(chan string, 3)
 
 	go func() { // client -> container
+		// One buffer for the session: a message is copied through it
+		// (a paste of 1 MiB is 16 reads), not allocated whole.
+		buf := make([]byte, 64<<10)
 		for {
-			_, msg, err := s.ws.Read(ctx)
-			if err != nil {
-				reason <- "client closed"
+			r := s.readMessage(ctx, b64)
+			if r.err != nil {
+				reason <- r.reason
 				return
 			}
 			s.touch()
-			if b64 {
-				if msg, err = base64.StdEncoding.AppendDecode(nil, msg); err != nil {
-					reason <- "bad base64 input"
+			if r.body != nil {
+				if _, err := s.link.Write(r.body); err != nil {
+					reason <- "agent closed"
 					return
 				}
+				continue
 			}
-			if _, err := s.link.Write(msg); err != nil {
-				reason <- "agent closed"
+			if _, err := io.CopyBuffer(writerOnly{s.link}, r.reader, buf); err != nil {
+				if errors.Is(err, errLinkWrite) {
+					reason <- "agent closed"
+				} else {
+					reason <- "client closed"
+				}
 				return
 			}
 		}
 	}()
 	go func() { // container -> client
-		buf := make([]byte, 32<<10)
+		// A read takes what the link has (one TLS record or more, up to
+		// this much), sent as one message: no per-byte work, and a
+		// keystroke's echo still leaves at once.
+		buf := make([]byte, 256<<10)
 		var carry int
 		for {
 			n, err := s.link.Read(buf[carry:])
@@ -164,4 +175,45 @@ func completeUTF8(p []byte) int {
 		}
 	}
 	return len(p)
+}
+
+// message is one client message: body (decoded base64) or reader (raw).
+type message struct {
+	body   []byte
+	reader io.Reader
+	err    error
+	reason string
+}
+
+func (s *session) readMessage(ctx context.Context, b64 bool) message {
+	if b64 {
+		_, msg, err := s.ws.Read(ctx)
+		if err != nil {
+			return message{err: err, reason: "client closed"}
+		}
+		if msg, err = base64.StdEncoding.AppendDecode(nil, msg); err != nil {
+			return message{err: err, reason: "bad base64 input"}
+		}
+		return message{body: msg}
+	}
+	_, r, err := s.ws.Reader(ctx)
+	if err != nil {
+		return message{err: err, reason: "client closed"}
+	}
+	return message{reader: r}
+}
+
+// errLinkWrite marks a failed write to the agent in a copy.
+var errLinkWrite = errors.New("console link write failed")
+
+// writerOnly tags the link's write errors, so a failed copy says which
+// side ended the session.
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil {
+		return n, errLinkWrite
+	}
+	return n, nil
 }

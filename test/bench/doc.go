@@ -13,7 +13,10 @@
 //     separate all-in-one with the in-memory fake driver (requests/s and
 //     latency percentiles under a keep-alive client);
 //  4. resident memory (VmRSS) of the idle all-in-one, of the all-in-one
-//     running 100 containers, and of an idle zun-compute alone.
+//     running 100 containers, and of an idle zun-compute alone;
+//  6. an interactive session through zun-wsproxy against the engine's own
+//     attach stream: round-trip latency and stream throughput
+//     (-phases wsproxy runs it alone).
 //
 // Every process, temporary directory and container the driver starts is
 // removed on exit, also on error or SIGINT/SIGTERM. Traffic goes only to

@@ -26,6 +26,7 @@ type report struct {
 	compute               *memResult
 	apiOnly               *memResult
 	capsule               *capsuleResult
+	wsproxy               *wsproxyResult
 }
 
 func (r *report) errs() []error {
@@ -57,6 +58,9 @@ func (r *report) errs() []error {
 	}
 	if r.capsule != nil {
 		add(r.capsule.Err)
+	}
+	if r.wsproxy != nil {
+		add(r.wsproxy.Err)
 	}
 	return errs
 }
@@ -113,6 +117,14 @@ func (b *bench) runAll(ctx context.Context) *report {
 		b.log.Info("phase 4: idle zun-compute alone")
 		c, api := b.phaseCompute(ctx)
 		rep.compute, rep.apiOnly = &c, &api
+	}
+	if ctx.Err() != nil {
+		return rep
+	}
+	if b.p.on("wsproxy") {
+		b.log.Info("phase 6: interactive session through zun-wsproxy against the engine's attach stream")
+		w := b.phaseWSProxy(ctx)
+		rep.wsproxy = &w
 	}
 	return rep
 }

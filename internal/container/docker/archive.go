@@ -32,6 +32,17 @@ func (d *Driver) CopyFrom(ctx context.Context, c *model.Container, path string, 
 	return b, container.PathStat{Name: st.Name, Size: st.Size, Mode: uint32(st.Mode), Mtime: st.Mtime, LinkTarget: st.LinkTarget}, nil
 }
 
+// OpenArchive streams the tar archive of path from c's filesystem (the
+// engine resolves path inside the container's root); the caller closes it.
+func (d *Driver) OpenArchive(ctx context.Context, c *model.Container, path string) (io.ReadCloser, container.PathStat, error) {
+	res, err := d.cli.CopyFromContainer(ctx, ref(c), client.CopyFromContainerOptions{SourcePath: path})
+	if err != nil {
+		return nil, container.PathStat{}, translate("copy "+path+" from container "+c.DockerName(), err)
+	}
+	st := res.Stat
+	return res.Content, container.PathStat{Name: st.Name, Size: st.Size, Mode: uint32(st.Mode), Mtime: st.Mtime, LinkTarget: st.LinkTarget}, nil
+}
+
 // CopyTo extracts tar into directory path of c. Files keep the archive's
 // modes but not its owners (they become root of the container, whose user
 // namespace and no-new-privileges apply); the archive was validated by the
