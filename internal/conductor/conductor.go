@@ -225,7 +225,9 @@ func (a synced) equal(b synced) bool {
 func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any, error) {
 	ct, err := c.st.Containers().Get(ctx, g.UUID)
 	if errors.Is(err, errdefs.ErrNotFound) {
-		return nil, nil
+		// The record went behind the agent's back: release the volumes
+		// still attached to it on the reporting host.
+		return nil, c.releaseOrphanVolumes(ctx, g)
 	}
 	if err != nil {
 		return nil, err
