@@ -35,6 +35,8 @@ type Conductor struct {
 	now   func() time.Time
 	// glance serves the glance image driver's downloads (WithImages).
 	glance GlanceImages
+	// secrets opens registry passwords for resumed creates (WithSecrets).
+	secrets SecretOpener
 }
 
 // New returns a conductor; sched may be nil.
@@ -57,6 +59,7 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodVolumesAttached: decode(c.volumesAttached),
 		rpc.MethodVolumeGone:      decode(c.volumeGone),
 		rpc.MethodHostVolumes:     decode(c.hostVolumes),
+		rpc.MethodRegistryAuth:    decode(c.registryAuth),
 	}
 	maps.Copy(methods, c.capsuleMethods())
 	for m, h := range c.imageMethods() {
