@@ -228,7 +228,7 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodVolumeDelete:    a.opVolumeDelete,
 		rpc.MethodImagePull:       a.opImagePull,
 		rpc.MethodImageDelete:     a.opImageDelete,
-		rpc.MethodCommit:          a.callCommit,
+		rpc.MethodCommit:          a.opCommit,
 	}
 }
 

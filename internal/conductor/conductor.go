@@ -60,6 +60,7 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodVolumeGone:      decode(c.volumeGone),
 		rpc.MethodHostVolumes:     decode(c.hostVolumes),
 		rpc.MethodRegistryAuth:    decode(c.registryAuth),
+		rpc.MethodCommitFailed:    decode(c.commitFailed),
 	}
 	maps.Copy(methods, c.capsuleMethods())
 	for m, h := range c.imageMethods() {
