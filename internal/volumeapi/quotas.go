@@ -105,6 +105,8 @@ func (s *Server) quotaUpdate(q *request) (int, any, error) {
 	for k, v := range body {
 		switch k {
 		case model.VolumeQuotaVolumes, model.VolumeQuotaGigabytes:
+		case "tenant_id", "id":
+			continue // Cinder's NON_QUOTA_KEYS, which cinderclient sends
 		default:
 			return 0, nil, badRequest("Bad key(s) in quota set: %s", k)
 		}
