@@ -144,6 +144,30 @@ func TestVolumeOrphans(t *testing.T) {
 		m, l, f := h.leftovers()
 		return len(m)+len(l)+len(f) == 0
 	})
+
+	// A new volume larger than the host's disk: no host, the container
+	// is Error as Zun says it, and its volume record is gone.
+	var hosts struct {
+		Hosts []struct {
+			DiskTotal int64 `json:"disk_total"`
+		}
+	}
+	a.Do("GET", "/v1/hosts", nil, 200, &hosts)
+	if len(hosts.Hosts) != 1 || hosts.Hosts[0].DiskTotal >= 1000 {
+		t.Fatalf("the host's disk (%+v) must be under 1000 GiB for this check", hosts)
+	}
+	var big container
+	a.Do("POST", "/v1/containers?run=true", map[string]any{"image": "busybox:1.35", "name": "too-big",
+		"mounts": []any{map[string]any{"size": 1000, "destination": "/big"}}}, 202, &big)
+	got := a.WaitStatus(big.UUID, 30*time.Second, "Error")
+	if !strings.Contains(deref(got.StatusReason), "There are not enough hosts available") {
+		t.Fatalf("a volume larger than any host: %q", deref(got.StatusReason))
+	}
+	a.Do("GET", base+"/volumes", nil, 200, &list)
+	if len(list.Volumes) != 0 {
+		t.Fatalf("the unplaceable volume stayed: %+v", list)
+	}
+	a.Do("DELETE", "/v1/containers/"+big.UUID, nil, 204, nil)
 }
 
 // TestVolumeHostReboot simulates what a host reboot leaves (agent gone,
