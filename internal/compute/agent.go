@@ -102,6 +102,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopConsole()
+	started := time.Now()
 	if err := a.serve(); err != nil {
 		return err
 	}
@@ -123,6 +124,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if err := a.reconcile(ctx, true); err != nil {
 		a.log.Warn("start-up reconcile failed", "err", err)
+	}
+	if err := a.cond.CommitsInterrupted(ctx, rpc.CommitsInterrupted{Host: a.cfg.Host, StartedAt: started}); err != nil {
+		a.log.Warn("failed to report interrupted commits", "err", err)
 	}
 	close(a.ready)
 

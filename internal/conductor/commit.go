@@ -7,6 +7,7 @@ import (
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/rpc"
+	"github.com/openzun/zun/internal/store"
 )
 
 // maxCommitReason bounds the reason kept on the image.
@@ -38,4 +39,34 @@ func (c *Conductor) commitFailed(ctx context.Context, f rpc.CommitFailed) (any, 
 		return nil
 	})
 	return nil, err
+}
+
+// commitsInterrupted marks killed the images still queued or saving from
+// commits of containers on a restarted host, cast before it started: the
+// agent that took them is gone.
+func (c *Conductor) commitsInterrupted(ctx context.Context, r rpc.CommitsInterrupted) (any, error) {
+	if r.Host == "" || r.StartedAt.IsZero() {
+		return nil, fmt.Errorf("commits_interrupted needs a host and a start time: %w", errdefs.ErrInvalidArgument)
+	}
+	reason := fmt.Sprintf("The commit was interrupted: the compute agent of host %s restarted.", r.Host)
+	for _, status := range []string{model.GlanceQueued, model.GlanceSaving} {
+		list, err := c.st.GlanceImages().List(ctx, store.GlanceImageFilter{Status: status}, store.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, im := range list {
+			ctr := im.Properties["zun_container"]
+			if ctr == "" || !im.CreatedAt.Before(r.StartedAt) {
+				continue
+			}
+			ct, err := c.st.Containers().Get(ctx, ctr)
+			if err != nil || ct.Host != r.Host {
+				continue
+			}
+			if _, err := c.commitFailed(ctx, rpc.CommitFailed{ContainerUUID: ctr, Host: r.Host, GlanceImageID: im.UUID, Reason: reason}); err != nil {
+				c.log.Warn("failed to mark an interrupted commit", "image", im.UUID, "err", err)
+			}
+		}
+	}
+	return nil, nil
 }

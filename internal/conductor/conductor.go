@@ -48,19 +48,20 @@ func New(st store.Store, sched Invalidator, logger *slog.Logger) *Conductor {
 // API processes share the load).
 func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 	methods := map[string]bus.Handler{
-		rpc.MethodRegisterHost:    decode(c.registerHost),
-		rpc.MethodHeartbeat:       decode(c.heartbeat),
-		rpc.MethodContainerUpdate: decode(c.containerUpdate),
-		rpc.MethodContainerSync:   decode(c.containerSync),
-		rpc.MethodContainerGone:   decode(c.containerGone),
-		rpc.MethodHostContainers:  decode(c.hostContainers),
-		rpc.MethodActionEvent:     decode(c.actionEvent),
-		rpc.MethodConsoleHost:     decode(c.consoleHost),
-		rpc.MethodVolumesAttached: decode(c.volumesAttached),
-		rpc.MethodVolumeGone:      decode(c.volumeGone),
-		rpc.MethodHostVolumes:     decode(c.hostVolumes),
-		rpc.MethodRegistryAuth:    decode(c.registryAuth),
-		rpc.MethodCommitFailed:    decode(c.commitFailed),
+		rpc.MethodRegisterHost:       decode(c.registerHost),
+		rpc.MethodHeartbeat:          decode(c.heartbeat),
+		rpc.MethodContainerUpdate:    decode(c.containerUpdate),
+		rpc.MethodContainerSync:      decode(c.containerSync),
+		rpc.MethodContainerGone:      decode(c.containerGone),
+		rpc.MethodHostContainers:     decode(c.hostContainers),
+		rpc.MethodActionEvent:        decode(c.actionEvent),
+		rpc.MethodConsoleHost:        decode(c.consoleHost),
+		rpc.MethodVolumesAttached:    decode(c.volumesAttached),
+		rpc.MethodVolumeGone:         decode(c.volumeGone),
+		rpc.MethodHostVolumes:        decode(c.hostVolumes),
+		rpc.MethodRegistryAuth:       decode(c.registryAuth),
+		rpc.MethodCommitFailed:       decode(c.commitFailed),
+		rpc.MethodCommitsInterrupted: decode(c.commitsInterrupted),
 	}
 	maps.Copy(methods, c.capsuleMethods())
 	for m, h := range c.imageMethods() {

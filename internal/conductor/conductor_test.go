@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -132,5 +133,35 @@ func TestContainerGoneWithoutRecord(t *testing.T) {
 	}
 	if v, err := st.Volumes().Get(ctx, named.UUID); err != nil || v.Status != model.VolumeAvailable || v.AttachedTo != "" {
 		t.Fatalf("named volume: %+v %v", v, err)
+	}
+}
+
+// TestCommitsInterrupted kills the queued commits of a restarted host's
+// containers cast before it started, and nothing else.
+func TestCommitsInterrupted(t *testing.T) {
+	cd, st, _ := newConductor(t)
+	ctx := zunctx.System(context.Background())
+	mine := placedContainer(t, st, "h1", "", "")
+	theirs := placedContainer(t, st, "h2", "", "")
+	mk := func(ctr string) *model.GlanceImage {
+		im := &model.GlanceImage{Name: "snap", ProjectID: "p1", Visibility: "private", Status: model.GlanceQueued,
+			ContainerFormat: "docker", DiskFormat: "raw", Properties: map[string]string{"zun_container": ctr}}
+		if err := st.GlanceImages().Create(ctx, im); err != nil {
+			t.Fatal(err)
+		}
+		return im
+	}
+	old, other := mk(mine.UUID), mk(theirs.UUID)
+	started := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	fresh := mk(mine.UUID)
+	if _, err := cd.commitsInterrupted(ctx, rpc.CommitsInterrupted{Host: "h1", StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	for im, want := range map[*model.GlanceImage]string{old: model.GlanceKilled, other: model.GlanceQueued, fresh: model.GlanceQueued} {
+		got, err := st.GlanceImages().Get(ctx, im.UUID)
+		if err != nil || got.Status != want {
+			t.Fatalf("image of %s: %+v, %v; want %s", im.Properties["zun_container"], got, err, want)
+		}
 	}
 }

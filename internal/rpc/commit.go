@@ -1,6 +1,9 @@
 package rpc
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MethodCommitFailed reports a commit the agent could not finish, so the
 // conductor marks its image killed with the reason.
@@ -18,4 +21,19 @@ type CommitFailed struct {
 // CommitFailed reports a failed commit.
 func (c ConductorClient) CommitFailed(ctx context.Context, f CommitFailed) error {
 	return c.call(ctx, MethodCommitFailed, f, nil)
+}
+
+// MethodCommitsInterrupted tells the conductor an agent started: the
+// commits cast to its previous run (before StartedAt) never finish.
+const MethodCommitsInterrupted = "commits_interrupted"
+
+// CommitsInterrupted names the restarted host and when it started.
+type CommitsInterrupted struct {
+	Host      string    `json:"host"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// CommitsInterrupted reports an agent start.
+func (c ConductorClient) CommitsInterrupted(ctx context.Context, r CommitsInterrupted) error {
+	return c.call(ctx, MethodCommitsInterrupted, r, nil)
 }
