@@ -26,6 +26,9 @@ func (a *Agent) sweepVolumes(ctx context.Context) {
 		a.log.Warn("failed to list host volumes", "err", err)
 		return
 	}
+	if len(inv.Attached)+len(inv.Stored)+len(inv.FileOwners) == 0 {
+		return // nothing on this host to release
+	}
 	vols, err := a.cond.HostVolumes(ctx, a.cfg.Host)
 	if err != nil {
 		a.log.Warn("failed to list host volumes", "err", err)

@@ -282,11 +282,23 @@ type Inventory struct {
 // the agent can release those no record accounts for.
 func (b *Backend) Inventory(ctx context.Context) (Inventory, error) {
 	var inv Inventory
-	attached := map[string]bool{}
+	var err error
+	if inv.Stored, err = uuidEntries(filepath.Join(b.dir, "images"), ".img"); err != nil {
+		return inv, err
+	}
+	if inv.FileOwners, err = uuidEntries(filepath.Join(b.dir, "files"), ""); err != nil {
+		return inv, err
+	}
 	mnts, err := uuidEntries(filepath.Join(b.dir, "mnt"), "")
 	if err != nil {
 		return inv, err
 	}
+	if len(inv.Stored) == 0 {
+		// No backing file, so no loop device of ours: skip losetup.
+		inv.Attached = mnts
+		return inv, nil
+	}
+	attached := map[string]bool{}
 	for _, id := range mnts {
 		attached[id] = true
 	}
@@ -306,12 +318,6 @@ func (b *Backend) Inventory(ctx context.Context) (Inventory, error) {
 	}
 	for id := range attached {
 		inv.Attached = append(inv.Attached, id)
-	}
-	if inv.Stored, err = uuidEntries(filepath.Join(b.dir, "images"), ".img"); err != nil {
-		return inv, err
-	}
-	if inv.FileOwners, err = uuidEntries(filepath.Join(b.dir, "files"), ""); err != nil {
-		return inv, err
 	}
 	return inv, nil
 }
