@@ -141,8 +141,9 @@ func TestVolumeOrphans(t *testing.T) {
 	}
 	a.Do("DELETE", base+"/volumes/"+named.Volume.ID, nil, 202, nil)
 	waitFor(t, 30*time.Second, func() bool {
+		st, _ := a.doRaw("GET", base+"/volumes/"+named.Volume.ID, a.admin, "", nil)
 		m, l, f := h.leftovers()
-		return len(m)+len(l)+len(f) == 0
+		return st == 404 && len(m)+len(l)+len(f) == 0
 	})
 
 	// A new volume larger than the host's disk: no host, the container
