@@ -140,7 +140,7 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if err := s.checkDiskQuota(q.ctx, c); err != nil {
 		return 0, nil, err
 	}
-	volumeHost, err := s.reserveVolumes(q, c)
+	placement, err := s.reserveVolumes(q, c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 		return 0, nil, err
 	}
 	s.recordAction(q, c, "create")
-	c = s.place(q, c, volumeHost)
+	c = s.place(q, c, placement)
 	q.w.Header().Set("Location", s.base(q)+"/v1/containers/"+c.UUID)
 	return http.StatusAccepted, s.containerView(q, c, s.fieldAccess(q.ctx, containerTarget(c))), nil
 }
@@ -168,11 +168,11 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 // place schedules c, claims its resources and hands it to its host. A
 // failure leaves the container in Error with the reason, as Zun does; the
 // request itself still succeeds (202).
-func (s *Server) place(q *request, c *model.Container, volumeHost string) *model.Container {
+func (s *Server) place(q *request, c *model.Container, vp volumePlacement) *model.Container {
 	ctx := zunctx.System(q.ctx)
 	req := &scheduler.Request{ContainerUUID: c.UUID, CPU: c.CPU, Memory: c.Memory, Disk: c.Disk,
 		AvailabilityZone: c.AvailabilityZone, Runtime: c.Runtime, RequestedHost: c.RequestedHost, Hints: c.Hints,
-		VolumeHost: volumeHost}
+		VolumeHost: vp.host, VolumeDisk: vp.newGiB}
 	host, err := s.sched.Schedule(ctx, req)
 	if err != nil {
 		return s.failCreate(q, c, err)

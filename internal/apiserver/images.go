@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/openzun/zun/api"
 	"github.com/openzun/zun/internal/errdefs"
@@ -309,22 +308,19 @@ func (s *Server) containerCommit(q *request) (int, any, error) {
 	}
 	req := rpc.Request(c, zunctx.RequestID(q.ctx))
 	req.ImageOp = &rpc.ImageOp{Repo: repo, Tag: tag, GlanceImageID: gi.UUID, UploadURL: s.images.UploadURL(gi.UUID)}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(q.ctx), 30*time.Minute)
-		defer cancel()
-		if err := s.compute.Call(ctx, rpc.MethodCommit, req, nil); err != nil {
-			s.log.Warn("commit failed", "uuid", c.UUID, "image", gi.UUID, "err", err)
-			_, _ = s.store.GlanceImages().Update(zunctx.System(ctx), gi.UUID, func(x *model.GlanceImage) error {
-				if x.Status == model.GlanceQueued || x.Status == model.GlanceSaving {
-					x.Status = model.GlanceKilled
-				}
-				if x.Properties == nil {
-					x.Properties = map[string]string{}
-				}
-				x.Properties["zun_commit_error"] = errText(err)
-				return nil
-			})
-		}
-	}()
+	s.recordAction(q, c, "commit")
+	// The host does the work (commit, save, upload) and reports a failure
+	// through the conductor; nothing of it runs in this process.
+	if err := s.compute.Cast(q.ctx, rpc.MethodCommit, req); err != nil {
+		s.log.Warn("failed to hand the commit to its host", "uuid", c.UUID, "host", c.Host, "err", err)
+		reason := fmt.Sprintf("Compute host %s is not available.", c.Host)
+		_, _ = s.store.GlanceImages().Update(zunctx.System(q.ctx), gi.UUID, func(x *model.GlanceImage) error {
+			x.Status = model.GlanceKilled
+			x.Properties["zun_commit_error"] = reason
+			return nil
+		})
+		_ = s.store.Actions().Finish(zunctx.System(q.ctx), c.UUID, zunctx.RequestID(q.ctx), s.now().UTC(), reason)
+		return 0, nil, errdefs.New(errdefs.ErrUnavailable, reason)
+	}
 	return http.StatusAccepted, api.CommitResult{UUID: gi.UUID}, nil
 }

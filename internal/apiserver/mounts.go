@@ -153,11 +153,19 @@ func checkDestination(d string) error {
 	return nil
 }
 
+// volumePlacement is what a container's volumes ask of the scheduler.
+type volumePlacement struct {
+	// host holds the volumes ("" if none is placed yet).
+	host string
+	// newGiB is the size of the volumes no host holds yet: the chosen
+	// host's disk must have room for them.
+	newGiB int64
+}
+
 // reserveVolumes resolves c's volume mounts in the caller's project and
-// reserves them for c (available → reserved), creating the size= ones.
-// It returns the host holding the volumes ("" if none is placed yet). On
-// error nothing stays reserved.
-func (s *Server) reserveVolumes(q *request, c *model.Container) (host string, err error) {
+// reserves them for c (available → reserved), creating the size= ones
+// within the project's volume quota. On error nothing stays reserved.
+func (s *Server) reserveVolumes(q *request, c *model.Container) (vp volumePlacement, err error) {
 	vs := s.store.Volumes()
 	defer func() {
 		if err != nil {
@@ -173,19 +181,19 @@ func (s *Server) reserveVolumes(q *request, c *model.Container) (host string, er
 		if m.VolumeID == "" {
 			v = &model.Volume{ProjectID: c.ProjectID, UserID: c.UserID, Size: m.Size, AutoRemove: true,
 				Status: model.VolumeReserved, AttachedTo: c.UUID, Mountpoint: m.Destination}
-			if err := vs.Create(q.ctx, v); err != nil {
-				return "", err
+			if err := vs.CreateInQuota(q.ctx, v); err != nil {
+				return vp, err
 			}
 		} else {
 			v, err = vs.Get(q.ctx, m.VolumeID)
 			if errors.Is(err, errdefs.ErrNotFound) {
-				return "", errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("Volume %s could not be found.", m.VolumeID))
+				return vp, errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("Volume %s could not be found.", m.VolumeID))
 			}
 			if errors.Is(err, errdefs.ErrConflict) {
-				return "", errdefs.New(errdefs.ErrConflict, fmt.Sprintf("Multiple volumes are named %s. Please use the volume id instead.", m.VolumeID))
+				return vp, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("Multiple volumes are named %s. Please use the volume id instead.", m.VolumeID))
 			}
 			if err != nil {
-				return "", err
+				return vp, err
 			}
 			v, err = vs.Update(q.ctx, v.UUID, func(x *model.Volume) error {
 				if x.Status != model.VolumeAvailable {
@@ -195,21 +203,23 @@ func (s *Server) reserveVolumes(q *request, c *model.Container) (host string, er
 				return nil
 			})
 			if err != nil {
-				return "", err
+				return vp, err
 			}
 		}
 		m.VolumeID, m.Size = v.UUID, v.Size
-		if v.Host != "" {
-			if host != "" && host != v.Host {
-				return "", badRequest("Invalid input for field/attribute mounts. The volumes are on different hosts (%s, %s) and cannot be mounted together.", host, v.Host)
-			}
-			host = v.Host
+		if v.Host == "" {
+			vp.newGiB += v.Size
+			continue
 		}
+		if vp.host != "" && vp.host != v.Host {
+			return vp, badRequest("Invalid input for field/attribute mounts. The volumes are on different hosts (%s, %s) and cannot be mounted together.", vp.host, v.Host)
+		}
+		vp.host = v.Host
 	}
-	if host != "" && c.RequestedHost != "" && host != c.RequestedHost {
-		return "", badRequest("Invalid input: the volumes are on host %s, not on the requested host %s.", host, c.RequestedHost)
+	if vp.host != "" && c.RequestedHost != "" && vp.host != c.RequestedHost {
+		return vp, badRequest("Invalid input: the volumes are on host %s, not on the requested host %s.", vp.host, c.RequestedHost)
 	}
-	return host, nil
+	return vp, nil
 }
 
 // releaseVolumes gives back the volumes of a container that never reached

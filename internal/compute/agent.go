@@ -105,6 +105,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopConsole()
+	started := time.Now()
 	if err := a.serve(); err != nil {
 		return err
 	}
@@ -126,6 +127,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	if err := a.reconcile(ctx, true); err != nil {
 		a.log.Warn("start-up reconcile failed", "err", err)
+	}
+	if err := a.cond.CommitsInterrupted(ctx, rpc.CommitsInterrupted{Host: a.cfg.Host, StartedAt: started}); err != nil {
+		a.log.Warn("failed to report interrupted commits", "err", err)
 	}
 	close(a.ready)
 
@@ -231,7 +235,7 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodVolumeDelete:    a.opVolumeDelete,
 		rpc.MethodImagePull:       a.opImagePull,
 		rpc.MethodImageDelete:     a.opImageDelete,
-		rpc.MethodCommit:          a.callCommit,
+		rpc.MethodCommit:          a.opCommit,
 	}
 }
 

@@ -32,6 +32,14 @@ func (a *Agent) prepareImage(ctx context.Context, c *model.Container, auth *cont
 		}
 		return info.ID, nil
 	}
+	if auth == nil && c.RegistryID != "" {
+		// The credential came only with the request this create resumes
+		// (an agent killed during the pull): ask the conductor again.
+		var err error
+		if auth, err = a.cond.RegistryAuth(ctx, rpc.RegistryAuthRequest{ContainerUUID: c.UUID, Host: a.cfg.Host}); err != nil {
+			return "", fmt.Errorf("failed to get the credential of registry %s: %w", c.RegistryID, err)
+		}
+	}
 	ref := registryRef(c.Image, auth)
 	progress := a.pullProgress(ctx, c)
 	info, err := a.pull(ctx, c.ProjectID, ref, c.ImagePullPolicy, auth, progress, "")

@@ -9,6 +9,7 @@ import (
 	"github.com/openzun/zun/api"
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/rpc"
+	"github.com/openzun/zun/internal/volume/local"
 )
 
 // VolumeBackend keeps the volumes and injected files of this host
@@ -23,6 +24,8 @@ type VolumeBackend interface {
 	Destroy(ctx context.Context, id string) error
 	InjectFile(ctr string, n int, content []byte) (string, error)
 	RemoveFiles(ctr string) error
+	// Inventory lists the volumes and injected files present.
+	Inventory(ctx context.Context) (local.Inventory, error)
 }
 
 var errNoVolumes = errors.New("this compute host has no volume backend")

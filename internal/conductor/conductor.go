@@ -35,6 +35,8 @@ type Conductor struct {
 	now   func() time.Time
 	// glance serves the glance image driver's downloads (WithImages).
 	glance GlanceImages
+	// secrets opens registry passwords for resumed creates (WithSecrets).
+	secrets SecretOpener
 }
 
 // New returns a conductor; sched may be nil.
@@ -46,17 +48,20 @@ func New(st store.Store, sched Invalidator, logger *slog.Logger) *Conductor {
 // API processes share the load).
 func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 	methods := map[string]bus.Handler{
-		rpc.MethodRegisterHost:    decode(c.registerHost),
-		rpc.MethodHeartbeat:       decode(c.heartbeat),
-		rpc.MethodContainerUpdate: decode(c.containerUpdate),
-		rpc.MethodContainerSync:   decode(c.containerSync),
-		rpc.MethodContainerGone:   decode(c.containerGone),
-		rpc.MethodHostContainers:  decode(c.hostContainers),
-		rpc.MethodActionEvent:     decode(c.actionEvent),
-		rpc.MethodConsoleHost:     decode(c.consoleHost),
-		rpc.MethodVolumesAttached: decode(c.volumesAttached),
-		rpc.MethodVolumeGone:      decode(c.volumeGone),
-		rpc.MethodHostVolumes:     decode(c.hostVolumes),
+		rpc.MethodRegisterHost:       decode(c.registerHost),
+		rpc.MethodHeartbeat:          decode(c.heartbeat),
+		rpc.MethodContainerUpdate:    decode(c.containerUpdate),
+		rpc.MethodContainerSync:      decode(c.containerSync),
+		rpc.MethodContainerGone:      decode(c.containerGone),
+		rpc.MethodHostContainers:     decode(c.hostContainers),
+		rpc.MethodActionEvent:        decode(c.actionEvent),
+		rpc.MethodConsoleHost:        decode(c.consoleHost),
+		rpc.MethodVolumesAttached:    decode(c.volumesAttached),
+		rpc.MethodVolumeGone:         decode(c.volumeGone),
+		rpc.MethodHostVolumes:        decode(c.hostVolumes),
+		rpc.MethodRegistryAuth:       decode(c.registryAuth),
+		rpc.MethodCommitFailed:       decode(c.commitFailed),
+		rpc.MethodCommitsInterrupted: decode(c.commitsInterrupted),
 	}
 	maps.Copy(methods, c.capsuleMethods())
 	for m, h := range c.imageMethods() {
@@ -225,7 +230,9 @@ func (a synced) equal(b synced) bool {
 func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any, error) {
 	ct, err := c.st.Containers().Get(ctx, g.UUID)
 	if errors.Is(err, errdefs.ErrNotFound) {
-		return nil, nil
+		// The record went behind the agent's back: release the volumes
+		// still attached to it on the reporting host.
+		return nil, c.releaseOrphanVolumes(ctx, g)
 	}
 	if err != nil {
 		return nil, err

@@ -63,6 +63,31 @@ func (c *Conductor) releaseVolumes(ctx context.Context, containerUUID string) er
 	return store.ReleaseContainerVolumes(ctx, c.st.Volumes(), containerUUID)
 }
 
+// releaseOrphanVolumes releases the volumes the reporting host holds for
+// a container that has no record: its size= volumes are deleted, the
+// others become available.
+func (c *Conductor) releaseOrphanVolumes(ctx context.Context, g rpc.ContainerGone) error {
+	vols, err := c.st.Volumes().ListAttached(ctx, g.UUID)
+	if err != nil {
+		return err
+	}
+	for _, v := range vols {
+		if v.Host != g.Host {
+			return nil // another host's container: not the reporter's to release
+		}
+	}
+	if len(vols) == 0 {
+		return nil
+	}
+	if err := c.releaseVolumes(ctx, g.UUID); err != nil {
+		return err
+	}
+	if c.sched != nil {
+		c.sched.Invalidate()
+	}
+	return nil
+}
+
 // volumeGone drops the record of a volume its host destroyed.
 func (c *Conductor) volumeGone(ctx context.Context, g rpc.VolumeGone) (any, error) {
 	v, err := c.st.Volumes().Get(ctx, g.VolumeID)

@@ -83,6 +83,9 @@ var defaultRules = []Default{
 	{"volume:get_all", adminOrOwner, "List the volumes of the project.", ops("GET /volume/v3/{project_id}/volumes")},
 	{"volume:delete", adminOrOwner, "Delete a volume.", ops("DELETE /volume/v3/{project_id}/volumes/{volume_id}")},
 	{"volume:get_all_all_projects", adminAPI, "List the volumes of all projects.", ops("GET /volume/v3/{project_id}/volumes")},
+	{"volume:quota:show", adminOrOwner, "Show the volume quotas (and usage) of the project.", ops("GET /volume/v3/{project_id}/os-quota-sets/{target_project_id}")},
+	{"volume:quota:show_all_projects", adminAPI, "Show the volume quotas of another project.", ops("GET /volume/v3/{project_id}/os-quota-sets/{target_project_id}")},
+	{"volume:quota:update", adminAPI, "Set or reset the volume quotas of a project.", ops("PUT /volume/v3/{project_id}/os-quota-sets/{target_project_id}", "DELETE /volume/v3/{project_id}/os-quota-sets/{target_project_id}")},
 
 	{"capsule:create", adminOrOwner, "Create a capsule.", ops("POST /v1/capsules")},
 	{"capsule:delete", adminOrOwner, "Delete a capsule.", ops("DELETE /v1/capsules/{capsule_ident}")},

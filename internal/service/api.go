@@ -106,7 +106,7 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	subs, err := conductor.New(st, sched, log).WithImages(images).Serve(b)
+	subs, err := conductor.New(st, sched, log).WithImages(images).WithSecrets(secrets).Serve(b)
 	if err != nil {
 		return nil, err
 	}

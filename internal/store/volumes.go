@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
@@ -30,7 +31,35 @@ type Volumes interface {
 	// ListByHost lists the volumes held by host, unscoped (for the
 	// conductor).
 	ListByHost(ctx context.Context, host string) ([]*model.Volume, error)
+	// CreateInQuota is Create in one transaction that first locks the
+	// project's quota row and refuses (*VolumeOverQuotaError) a volume
+	// taking the project beyond its volumes or gigabytes limit.
+	CreateInQuota(ctx context.Context, v *model.Volume) error
+	// Quota returns the effective volume limits of project (override,
+	// else model.DefaultVolumeQuotaLimits) and what its volumes use.
+	Quota(ctx context.Context, projectID string) (model.QuotaLimits, model.VolumeUsage, error)
+	// SetQuota creates or replaces project's volume limit overrides.
+	SetQuota(ctx context.Context, projectID string, l model.QuotaLimits) error
 }
+
+// VolumeOverQuotaError refuses a volume beyond its project's limit. Its
+// text is Cinder's VolumeSizeExceedsAvailableQuota or VolumeLimitExceeded.
+type VolumeOverQuotaError struct {
+	// Resource is model.VolumeQuotaGigabytes or model.VolumeQuotaVolumes.
+	Resource                   string
+	Requested, Quota, Consumed int64
+}
+
+func (e *VolumeOverQuotaError) Error() string {
+	if e.Resource == model.VolumeQuotaVolumes {
+		return fmt.Sprintf("VolumeLimitExceeded: Maximum number of volumes allowed (%d) exceeded for quota 'volumes'.", e.Quota)
+	}
+	return fmt.Sprintf("VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested %dG, quota is %dG and %dG has been consumed.",
+		e.Requested, e.Quota, e.Consumed)
+}
+
+// Unwrap gives the category.
+func (e *VolumeOverQuotaError) Unwrap() error { return errdefs.ErrQuotaExceeded }
 
 // ReleaseContainerVolumes detaches the volumes of a deleted container in
 // the records: those it created (size= mounts) are deleted with it, the

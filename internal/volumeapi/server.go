@@ -3,6 +3,7 @@ package volumeapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -86,6 +87,9 @@ func (s *Server) Handler() http.Handler {
 		{"DELETE " + base + "/volumes/{id}", "volume:delete", s.delete},
 		{"GET " + base + "/attachments", "volume:get_all", s.attachments(false)},
 		{"GET " + base + "/attachments/detail", "volume:get_all", s.attachments(true)},
+		{"GET " + base + "/os-quota-sets/{target}", "volume:quota:show", s.quotaShow},
+		{"GET " + base + "/os-quota-sets/{target}/defaults", "volume:quota:show", s.quotaDefaults},
+		{"PUT " + base + "/os-quota-sets/{target}", "volume:quota:show", s.quotaUpdate},
 	} {
 		mux.Handle(r.pattern, s.wrap(r.rule, r.h))
 	}
@@ -161,6 +165,9 @@ var faultNames = map[int]string{
 
 func (s *Server) writeError(w http.ResponseWriter, err error) int {
 	status := errdefs.HTTPStatus(err)
+	if over := (*store.VolumeOverQuotaError)(nil); errors.As(err, &over) {
+		status = http.StatusRequestEntityTooLarge // Cinder's OverQuota faults
+	}
 	msg := err.Error()
 	name, ok := faultNames[status]
 	if !ok {

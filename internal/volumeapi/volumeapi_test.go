@@ -64,6 +64,7 @@ func newEnv(t *testing.T) *env {
 	toks := tokens{
 		"alice": {UserID: "ua", ProjectID: "pa", Roles: []string{"member"}},
 		"bob":   {UserID: "ub", ProjectID: "pb", Roles: []string{"member"}},
+		"admin": {UserID: "uadm", ProjectID: "padm", Roles: []string{"admin"}},
 	}
 	c := &casts{}
 	srv := httptest.NewServer(New(Config{PublicURL: "http://zun"}, st.Volumes(), c, toks, nil, slog.New(slog.DiscardHandler)).Handler())

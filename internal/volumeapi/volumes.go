@@ -90,7 +90,7 @@ func (s *Server) create(q *request) (int, any, error) {
 	}
 	// The backing file is made on the host of the first container using
 	// the volume, so a new volume is available at once.
-	if err := s.vols.Create(q.ctx, vol); err != nil {
+	if err := s.vols.CreateInQuota(q.ctx, vol); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusAccepted, map[string]any{"volume": s.view(q, vol)}, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -254,9 +255,11 @@ func TestVolumes(t *testing.T) {
 	_ = comp
 }
 
-// TestVolumeClients drives the volume API with Debian's clients: cinder
-// creates, openstack lists, shows and deletes, and python-zunclient
-// mounts with --mount.
+// TestVolumeClients drives the volume API with Debian's clients through
+// the catalog's volumev3 endpoint: openstack creates, lists, shows and
+// deletes, cinder sets and shows the volume quotas and a create over them
+// is Cinder's 413 (from openstack and from a size= mount, where nothing is
+// created), and python-zunclient mounts with --mount.
 func TestVolumeClients(t *testing.T) {
 	requireDocker(t)
 	requireTool(t, "openstack")
@@ -265,7 +268,7 @@ func TestVolumeClients(t *testing.T) {
 	a := startAIO(t)
 	volDir := filepath.Join(a.DataDir, "volumes")
 	env := a.openrcEnv()
-	a.cli(env, "cinder", "create", "--name", "cli-vol", "1")
+	a.cli(env, "openstack", "volume", "create", "--size", "1", "cli-vol")
 	if out := a.cli(env, "openstack", "volume", "list", "-f", "value", "-c", "Name", "-c", "Status"); !strings.Contains(out, "cli-vol available") {
 		t.Fatalf("openstack volume list:\n%s", out)
 	}
@@ -277,14 +280,37 @@ func TestVolumeClients(t *testing.T) {
 		t.Fatalf("openstack volume show: %v", shown)
 	}
 
+	// Quotas: 3 GiB for the admin project, 1 used.
+	project := strings.TrimSpace(a.cli(env, "openstack", "project", "show", "admin", "-f", "value", "-c", "id"))
+	if out := a.cli(env, "cinder", "quota-update", "--gigabytes", "3", "--volumes", "4", project); !strings.Contains(out, "| gigabytes ") {
+		t.Fatalf("cinder quota-update:\n%s", out)
+	}
+	if out := a.cli(env, "cinder", "quota-usage", project); !regexpMatch(`\|\s*gigabytes\s*\|\s*1\s*\|\s*0\s*\|\s*3\s*\|`, out) {
+		t.Fatalf("cinder quota-usage:\n%s", out)
+	}
+	cmd := exec.Command("openstack", "volume", "create", "--size", "3", "too-big")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "VolumeSizeExceedsAvailableQuota") || !strings.Contains(string(out), "HTTP 413") {
+		t.Fatalf("create over the gigabytes quota: %v\n%s", err, out)
+	}
+	st, body := a.doRaw("POST", "/v1/containers", a.admin, "1.40", map[string]any{"image": "busybox:1.35",
+		"mounts": []any{map[string]any{"size": 3, "destination": "/big"}}})
+	if st != 403 || !strings.Contains(string(body), "VolumeSizeExceedsAvailableQuota") {
+		t.Fatalf("size= mount over the quota: %d %s", st, body)
+	}
+	if out := a.cli(env, "openstack", "volume", "list", "-f", "value", "-c", "Name"); strings.TrimSpace(out) != "cli-vol" {
+		t.Fatalf("refused creates left volumes:\n%s", out)
+	}
+
 	zenv := append(env, "OS_CONTAINER_API_VERSION=1.39")
 	conf := filepath.Join(t.TempDir(), "app.conf")
 	if err := os.WriteFile(conf, []byte("from-zunclient\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := a.cli(zenv, "zun", "run", "--name", "pyvol", "--mount", "source=cli-vol,destination=/data",
+	out2 := a.cli(zenv, "zun", "run", "--name", "pyvol", "--mount", "source=cli-vol,destination=/data",
 		"--mount", "type=bind,source="+conf+",destination=/etc/app.conf", "busybox:1.35", "sleep", "600")
-	u := uuidFromTable(t, out)
+	u := uuidFromTable(t, out2)
 	a.WaitStatus(u, 90*time.Second, "Running")
 	if got := docker(t, "exec", "zun-"+u, "cat", "/etc/app.conf"); strings.TrimSpace(got) != "from-zunclient" {
 		t.Fatalf("injected file: %q", got)
@@ -318,3 +344,5 @@ func cleanupVolumes(t *testing.T, dataDir string) string {
 	})
 	return volDir
 }
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }

@@ -85,6 +85,9 @@ func TestFilters(t *testing.T) {
 		{"disk requested, no quota", filters.Disk{}, host(func(h *schedcore.HostState) { h.Node.DiskQuotaSupported = false }), schedcore.Request{Disk: 1}, false},
 		{"disk fits", filters.Disk{}, host(used(0, 0, 90)), schedcore.Request{Disk: 10}, true},
 		{"disk too much", filters.Disk{}, host(used(0, 0, 91)), schedcore.Request{Disk: 10}, false},
+		{"new volume, no quota", filters.Disk{}, host(func(h *schedcore.HostState) { h.Node.DiskQuotaSupported = false }), schedcore.Request{VolumeDisk: 100}, true},
+		{"new volume too large", filters.Disk{}, host(used(0, 0, 1)), schedcore.Request{VolumeDisk: 100}, false},
+		{"disk and volume add up", filters.Disk{}, host(used(0, 0, 80)), schedcore.Request{Disk: 10, VolumeDisk: 11}, false},
 
 		{"requested host none", filters.RequestedHost{}, host(), schedcore.Request{}, true},
 		{"requested host match", filters.RequestedHost{}, host(), schedcore.Request{RequestedHost: "h1"}, true},

@@ -80,7 +80,7 @@ func (h *HostState) FreeDisk() int64 {
 func (h *HostState) Consume(r *Request) {
 	h.Used.CPU += r.CPU
 	h.Used.Memory += r.Memory
-	h.Used.Disk += r.Disk
+	h.Used.Disk += r.Disk + r.VolumeDisk
 	h.Used.Containers++
 }
 
@@ -88,12 +88,13 @@ func (h *HostState) Consume(r *Request) {
 // else took the room). Until the next snapshot, requests at least as large
 // as r in every dimension are known not to fit and are skipped.
 func (h *HostState) Refuse(r *Request) {
-	h.refused = Request{CPU: r.CPU, Memory: r.Memory, Disk: r.Disk}
+	h.refused = Request{CPU: r.CPU, Memory: r.Memory, Disk: r.Disk, VolumeDisk: r.VolumeDisk}
 	h.refusedSet = true
 }
 
 // KnownFull reports whether a refusal recorded by Refuse proves r cannot fit:
 // r asks for at least as much of every resource as a refused request.
 func (h *HostState) KnownFull(r *Request) bool {
-	return h.refusedSet && r.CPU >= h.refused.CPU && r.Memory >= h.refused.Memory && r.Disk >= h.refused.Disk
+	return h.refusedSet && r.CPU >= h.refused.CPU && r.Memory >= h.refused.Memory && r.Disk >= h.refused.Disk &&
+		r.VolumeDisk >= h.refused.VolumeDisk
 }

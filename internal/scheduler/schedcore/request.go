@@ -10,6 +10,10 @@ type Request struct {
 	Memory int64
 	// Disk is in GiB; 0 means no disk quota is requested.
 	Disk int64
+	// VolumeDisk is the GiB of the container's new local volumes (no host
+	// holds them yet): they take room on the chosen host's disk, quota
+	// support or not.
+	VolumeDisk int64
 	// AvailabilityZone is the requested zone; empty falls back to the
 	// scheduler's default schedule zone.
 	AvailabilityZone string

@@ -34,8 +34,9 @@ func (h *hosts) lockCapacity(ctx context.Context, t *tx, host string) (capacity,
 	return c, nil
 }
 
-// used sums the allocations on host. The query reads the covering index
-// allocations_host only.
+// used sums the allocations on host, and the volumes it holds (they take
+// room on its disk whether attached or not). The first query reads the
+// covering index allocations_host only.
 func (h *hosts) used(ctx context.Context, t *tx, host string) (model.Usage, error) {
 	var u model.Usage
 	err := t.queryRow(ctx, `SELECT COALESCE(SUM(cpu), 0), CAST(COALESCE(SUM(memory), 0) AS BIGINT),
@@ -43,7 +44,31 @@ func (h *hosts) used(ctx context.Context, t *tx, host string) (model.Usage, erro
 	if err != nil {
 		return u, h.s.d.dbError(err, "sum allocations")
 	}
+	var gb int64
+	if err := t.queryRow(ctx, "SELECT CAST(COALESCE(SUM(size_gb), 0) AS BIGINT) FROM volumes WHERE host = ?", host).Scan(&gb); err != nil {
+		return u, h.s.d.dbError(err, "sum volumes")
+	}
+	u.Disk += gb
 	return u, nil
+}
+
+// unplacedVolumes sums the GiB of the volumes reserved for a container
+// that no host holds yet: the claim places them with the container.
+func (h *hosts) unplacedVolumes(ctx context.Context, t *tx, containerUUID string) (int64, error) {
+	var gb int64
+	if err := t.queryRow(ctx, "SELECT CAST(COALESCE(SUM(size_gb), 0) AS BIGINT) FROM volumes WHERE attached_to = ? AND host = ''",
+		containerUUID).Scan(&gb); err != nil {
+		return 0, h.s.d.dbError(err, "sum unplaced volumes")
+	}
+	return gb, nil
+}
+
+// placeVolumes gives the container's unplaced volumes its host.
+func (h *hosts) placeVolumes(ctx context.Context, t *tx, containerUUID, host string) error {
+	if _, err := t.exec(ctx, "UPDATE volumes SET host = ? WHERE attached_to = ? AND host = ''", host, containerUUID); err != nil {
+		return h.s.d.dbError(err, "place volumes")
+	}
+	return nil
 }
 
 // fits checks that used plus the request stays within c.
@@ -53,7 +78,7 @@ func fits(host string, c capacity, used model.Usage, cpu float64, memory, disk i
 		return fmt.Errorf("host %s has not enough cpu: %g of %g used, %g requested: %w", host, used.CPU, c.cpu, cpu, errdefs.ErrConflict)
 	case used.Memory+memory > c.memory:
 		return fmt.Errorf("host %s has not enough memory: %d of %d MiB used, %d requested: %w", host, used.Memory, c.memory, memory, errdefs.ErrConflict)
-	case used.Disk+disk > c.disk:
+	case disk > 0 && used.Disk+disk > c.disk:
 		return fmt.Errorf("host %s has not enough disk: %d of %d GiB used, %d requested: %w", host, used.Disk, c.disk, disk, errdefs.ErrConflict)
 	}
 	return nil
@@ -66,8 +91,10 @@ func validAmounts(cpu float64, memory, disk int64) error {
 	return nil
 }
 
-// Claim locks the host, re-checks its room, sets the container's host and
-// records the allocation, all in one transaction.
+// Claim locks the host, re-checks its room (for the allocation and the
+// container's volumes no host holds yet), sets the container's host,
+// places those volumes there and records the allocation, all in one
+// transaction.
 func (h *hosts) Claim(ctx context.Context, a model.Allocation) error {
 	if err := validAllocation(a); err != nil {
 		return err
@@ -82,10 +109,20 @@ func (h *hosts) Claim(ctx context.Context, a model.Allocation) error {
 		if err != nil {
 			return err
 		}
-		if err := fits(a.Host, c, u, a.CPU, a.Memory, a.Disk); err != nil {
+		vol, err := h.unplacedVolumes(ctx, t, a.ContainerUUID)
+		if err != nil {
 			return err
 		}
-		return h.record(ctx, t, a, ts)
+		if err := fits(a.Host, c, u, a.CPU, a.Memory, a.Disk+vol); err != nil {
+			return err
+		}
+		if err := h.record(ctx, t, a, ts); err != nil {
+			return err
+		}
+		if vol > 0 {
+			return h.placeVolumes(ctx, t, a.ContainerUUID, a.Host)
+		}
+		return nil
 	})
 }
 

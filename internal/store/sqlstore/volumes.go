@@ -41,6 +41,15 @@ func scanVolume(sc scanner) (*model.Volume, error) {
 }
 
 func (vs *volumes) Create(ctx context.Context, v *model.Volume) error {
+	if err := prepareVolume(ctx, v); err != nil {
+		return err
+	}
+	return vs.insert(ctx, vs.s.write, v)
+}
+
+// prepareVolume checks v against the caller's scope and fills what the
+// insert sets.
+func prepareVolume(ctx context.Context, v *model.Volume) error {
 	project, all, err := zunctx.Scope(ctx)
 	if err != nil {
 		return err
@@ -60,11 +69,15 @@ func (vs *volumes) Create(ctx context.Context, v *model.Volume) error {
 	}
 	t := now()
 	v.ID, v.CreatedAt, v.UpdatedAt = 0, norm(t), norm(t)
+	return nil
+}
+
+func (vs *volumes) insert(ctx context.Context, q querier, v *model.Volume) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("failed to encode volume: %w", err)
 	}
-	err = vs.s.write.queryRow(ctx, `INSERT INTO volumes
+	err = q.queryRow(ctx, `INSERT INTO volumes
         (uuid, project_id, name, host, status, size_gb, attached_to, created_at, updated_at, data)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		v.UUID, v.ProjectID, v.Name, v.Host, v.Status, v.Size, v.AttachedTo,

@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Quotas/UpdateConcurrent", testQuotaUpdateConcurrent},
 		{"Capsules", testCapsules},
 		{"Volumes", testVolumes},
+		{"Volumes/Quotas", testVolumeQuotas},
+		{"Volumes/Claims", testVolumeClaims},
 		{"GlanceImages", testGlanceImages},
 		{"Images", testImages},
 		{"Registries", testRegistries},

@@ -266,3 +266,81 @@ func run(ctx context.Context, name string, args ...string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// Inventory is what a host's volume directory holds, by UUID.
+type Inventory struct {
+	// Attached are the volumes mounted or attached to a loop device (or
+	// left with a mount point directory).
+	Attached []string
+	// Stored are the volumes with a backing file.
+	Stored []string
+	// FileOwners are the containers with an injected files directory.
+	FileOwners []string
+}
+
+// Inventory lists the volumes and injected files present on the host, so
+// the agent can release those no record accounts for.
+func (b *Backend) Inventory(ctx context.Context) (Inventory, error) {
+	var inv Inventory
+	var err error
+	if inv.Stored, err = uuidEntries(filepath.Join(b.dir, "images"), ".img"); err != nil {
+		return inv, err
+	}
+	if inv.FileOwners, err = uuidEntries(filepath.Join(b.dir, "files"), ""); err != nil {
+		return inv, err
+	}
+	mnts, err := uuidEntries(filepath.Join(b.dir, "mnt"), "")
+	if err != nil {
+		return inv, err
+	}
+	if len(inv.Stored) == 0 {
+		// No backing file, so no loop device of ours: skip losetup.
+		inv.Attached = mnts
+		return inv, nil
+	}
+	attached := map[string]bool{}
+	for _, id := range mnts {
+		attached[id] = true
+	}
+	out, err := run(ctx, "losetup", "--noheadings", "--output", "NAME,BACK-FILE", "--list")
+	if err != nil {
+		return inv, fmt.Errorf("failed to list loop devices: %w", err)
+	}
+	images := filepath.Join(b.dir, "images") + "/"
+	for l := range strings.SplitSeq(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || !strings.HasPrefix(f[1], images) {
+			continue
+		}
+		if id := strings.TrimSuffix(strings.TrimPrefix(f[1], images), ".img"); uuidRe.MatchString(id) {
+			attached[id] = true
+		}
+	}
+	for id := range attached {
+		inv.Attached = append(inv.Attached, id)
+	}
+	return inv, nil
+}
+
+// uuidEntries lists the UUIDs naming the entries of dir (with suffix, and
+// the suffix's ".new" leftovers of an interrupted format).
+func uuidEntries(dir, suffix string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("failed to list %s: %w", dir, err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.Name(), ".new")
+		id, ok := strings.CutSuffix(name, suffix)
+		if ok && uuidRe.MatchString(id) && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
