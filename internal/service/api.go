@@ -118,7 +118,7 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime,
 		WSProxyURL: wsURL, ConsoleTokenTTL: cfg.ConsoleTokenTTL},
 		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log,
-			Images: images, Secrets: secrets})
+			Images: images, Secrets: secrets, Networks: containerNetworks(cfg, nets)})
 	var used []string
 	for _, r := range srv.Routes() {
 		if r.Policy != "" {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/openzun/zun/internal/apiserver"
 	"github.com/openzun/zun/internal/bus"
 	"github.com/openzun/zun/internal/config"
 	"github.com/openzun/zun/internal/errdefs"
@@ -109,4 +110,13 @@ func ensureExternalNetwork(ctx context.Context, st store.Store, svc *network.Ser
 		return nil
 	}
 	return err
+}
+
+// containerNetworks is the network service for containers, or nil with
+// --networking=none.
+func containerNetworks(cfg config.Config, nets *network.Service) apiserver.NetworkService {
+	if cfg.Networking == "none" {
+		return nil
+	}
+	return nets
 }
