@@ -170,3 +170,51 @@ func addresses(ports []model.PortAttachment) map[string][]api.Address {
 	}
 	return out
 }
+
+// containerNetworkList is GET .../network_list: from 1.18 one entry per
+// port with its addresses, before that one flat entry per address. Zun
+// checks no rule here; ours is container:get_one, as for a show.
+func (s *Server) containerNetworkList(q *request) (int, any, error) {
+	if err := q.checkQuery("all_projects"); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.loadContainer(q, "container:get_one")
+	if err != nil {
+		return 0, nil, err
+	}
+	type fixedIP struct {
+		IPAddress string `json:"ip_address"`
+		Version   int    `json:"version"`
+		SubnetID  string `json:"subnet_id"`
+	}
+	type entry struct {
+		NetID    string    `json:"net_id"`
+		PortID   string    `json:"port_id"`
+		FixedIPs []fixedIP `json:"fixed_ips"`
+	}
+	type flat struct {
+		NetID     string `json:"net_id"`
+		SubnetID  string `json:"subnet_id"`
+		PortID    string `json:"port_id"`
+		Version   int    `json:"version"`
+		IPAddress string `json:"ip_address"`
+	}
+	if q.version.Minor < 18 {
+		out := []flat{}
+		for _, p := range c.Networks {
+			for _, ip := range p.FixedIPs {
+				out = append(out, flat{NetID: p.NetworkID, SubnetID: ip.SubnetID, PortID: p.PortID, Version: ip.Version, IPAddress: ip.IPAddress})
+			}
+		}
+		return 200, map[string]any{"networks": out}, nil
+	}
+	out := []entry{}
+	for _, p := range c.Networks {
+		e := entry{NetID: p.NetworkID, PortID: p.PortID, FixedIPs: []fixedIP{}}
+		for _, ip := range p.FixedIPs {
+			e.FixedIPs = append(e.FixedIPs, fixedIP{IPAddress: ip.IPAddress, Version: ip.Version, SubnetID: ip.SubnetID})
+		}
+		out = append(out, e)
+	}
+	return 200, map[string]any{"networks": out}, nil
+}

@@ -46,13 +46,13 @@ func (a *aio) oscJSON(env []string, out any, args ...string) {
 	}
 }
 
-// TestOpenstackClientNetworks drives the network service with Debian's
+// TestNetworkServiceOpenstackClient drives the network service with Debian's
 // python3-openstackclient: networks, subnets, ports with fixed IPs,
 // security groups and rules, a router to the all-in-one's external
 // network, floating IPs; another project does not see private networks;
 // a container run on a network gets an address of its subnet, a port with
 // its uuid as device_id, bound to the host whose network_state names it.
-func TestOpenstackClientNetworks(t *testing.T) {
+func TestNetworkServiceOpenstackClient(t *testing.T) {
 	requireDocker(t)
 	requireTool(t, "openstack")
 	natsAddr := freePort(t)
