@@ -23,6 +23,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: c + "/rebuild", policy: "container:rebuild", handler: s.containerRebuild},
 		{method: "POST", path: c + "/rename", policy: "container:rename", maxVer: 13, handler: s.containerRename},
 		{method: "GET", path: c + "/logs", policy: "container:logs", handler: s.containerLogs},
+		{method: "POST", path: c + "/network_attach", policy: "container:network_attach", minVer: 8, handler: s.containerNetworkAttach},
+		{method: "POST", path: c + "/network_detach", policy: "container:network_detach", minVer: 6, handler: s.containerNetworkDetach},
 		{method: "GET", path: c + "/network_list", policy: "container:get_one", minVer: 13, handler: s.containerNetworkList},
 		{method: "GET", path: c + "/top", policy: "container:top", handler: s.containerTop},
 		{method: "GET", path: c + "/stats", policy: "container:stats", handler: s.containerStats},
