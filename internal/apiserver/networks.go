@@ -239,6 +239,11 @@ func (s *Server) containerNetworkAttach(q *request) (int, any, error) {
 	if err := q.checkQuery("network", "port", "fixed_ip", "all_projects"); err != nil {
 		return 0, nil, err
 	}
+	// The rule and the container's project first: another project's
+	// container is 404 whatever the parameters.
+	if _, err := s.loadContainer(q, "container:network_attach"); err != nil {
+		return 0, nil, err
+	}
 	if err := s.requireNetworks(); err != nil {
 		return 0, nil, err
 	}
@@ -293,6 +298,11 @@ func (s *Server) containerNetworkAttach(q *request) (int, any, error) {
 // it), the agent disconnects the container.
 func (s *Server) containerNetworkDetach(q *request) (int, any, error) {
 	if err := q.checkQuery("network", "port", "all_projects"); err != nil {
+		return 0, nil, err
+	}
+	// The rule and the container's project first: another project's
+	// container is 404 whatever the parameters.
+	if _, err := s.loadContainer(q, "container:network_detach"); err != nil {
 		return 0, nil, err
 	}
 	if err := s.requireNetworks(); err != nil {
