@@ -3,15 +3,15 @@ package apiserver
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/openzun/zun/api"
-	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/network"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/zunctx"
