@@ -161,8 +161,18 @@ func TestNetworkServiceOpenstackClient(t *testing.T) {
 	if !strings.Contains(toJSON(st.Ports), "192.168.50.20") || len(st.Routers) != 1 {
 		t.Fatalf("network_state of %s: %+v", host, st)
 	}
-	a.cli(alice, "openstack", "appcontainer", "delete", "--force", id)
-	a.WaitGone(id, 60*time.Second)
+	out = a.cli(alice, "openstack", "appcontainer", "delete", "--stop", id)
+	if strings.Contains(out, "failed") {
+		t.Fatalf("delete: %s", out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(a.cliRefused(alice, "openstack", "appcontainer", "show", id), "could not be found") {
+		time.Sleep(time.Second)
+	}
+	if out := a.cliRefused(alice, "openstack", "appcontainer", "show", id); !strings.Contains(out, "could not be found") {
+		t.Logf("after delete: %s", out)
+	}
+	a.WaitGone(id, 5*time.Second)
 	waitFor(t, 20*time.Second, func() bool {
 		return !strings.Contains(a.cli(admin, "openstack", "port", "list", "--device-id", id), "compute:zun")
 	})
