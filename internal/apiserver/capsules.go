@@ -92,8 +92,13 @@ func (s *Server) capsuleCreate(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := s.allocateSandboxPorts(q, c); err != nil {
+		s.releaseCapsuleVolumes(q.ctx, c)
+		return 0, nil, err
+	}
 	if err := s.store.Capsules().Create(q.ctx, c); err != nil {
 		s.releaseCapsuleVolumes(q.ctx, c)
+		s.releasePorts(q.ctx, c.UUID)
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A capsule with name %s already exists.", c.Name))
 		}
@@ -114,6 +119,12 @@ func (s *Server) placeCapsule(q *request, cc capsuleCompute, c *model.Capsule, v
 		return s.failCapsule(q, c, err.Error())
 	}
 	c.Host = host
+	if s.nets != nil && len(c.Networks) > 0 {
+		if err := s.nets.BindDevice(q.ctx, c.UUID, host); err != nil {
+			_ = s.store.Hosts().Release(ctx, c.UUID)
+			return s.failCapsule(q, c, err.Error())
+		}
+	}
 	if err := cc.CastCapsule(q.ctx, rpc.MethodCapsuleCreate, rpc.CapsuleRequest{Capsule: *c, RequestID: zunctx.RequestID(q.ctx)}); err != nil {
 		s.log.Warn("failed to hand capsule to its host", "uuid", c.UUID, "host", host, "err", err)
 		_ = s.store.Hosts().Release(ctx, c.UUID)
@@ -240,6 +251,7 @@ func (s *Server) capsuleDelete(q *request) (int, any, error) {
 	if c.Host == "" {
 		// Never placed: nothing runs anywhere.
 		s.releaseCapsuleVolumes(q.ctx, c)
+		s.releasePorts(q.ctx, c.UUID)
 		if err := s.store.Capsules().Delete(ctx, c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return 0, nil, err
 		}
@@ -291,7 +303,7 @@ func (s *Server) newCapsuleView(q *request, c *model.Capsule) api.Capsule {
 		},
 		UserID: c.UserID, ProjectID: c.ProjectID,
 		CreatedAt: api.NewTime(c.CreatedAt), UpdatedAt: api.NewTime(c.UpdatedAt),
-		Addresses: map[string][]api.Address{}, Status: c.Status, StatusReason: strPtr(c.StatusReason),
+		Addresses: addresses(c.Networks), Status: c.Status, StatusReason: strPtr(c.StatusReason),
 		RestartPolicy: &api.RestartPolicy{Name: model.CapsuleRestartPolicies[c.RestartPolicy], MaximumRetryCount: "0"},
 		Name:          c.Name, Labels: nonNilMap(c.Labels), Annotations: nonNilMap(c.Annotations),
 		Memory: strconv.FormatInt(c.Memory, 10), CPU: c.CPU,

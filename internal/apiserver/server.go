@@ -88,6 +88,7 @@ type Server struct {
 	now     func() time.Time
 	images  ImageService
 	secrets SecretBox
+	nets    NetworkService
 	routes  []route
 	// downHosts: which compute hosts are down, for the container views.
 	downHosts downHosts
@@ -107,6 +108,9 @@ type Deps struct {
 	// driver, commit and registries answer that the service is absent.
 	Images  ImageService
 	Secrets SecretBox
+	// Networks puts containers on tenant networks; nil keeps them on the
+	// engine's default bridge (--networking=none).
+	Networks NetworkService
 }
 
 // New builds the server.
@@ -141,7 +145,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		cfg: cfg, store: d.Store, sched: d.Scheduler, compute: d.Compute, auth: d.Auth,
 		policy: d.Policy, log: d.Logger.With("component", "api"), now: time.Now,
-		mounts: map[string]http.Handler{}, images: d.Images, secrets: d.Secrets,
+		mounts: map[string]http.Handler{}, images: d.Images, secrets: d.Secrets, nets: d.Networks,
 	}
 	s.routes = s.routeTable()
 	return s

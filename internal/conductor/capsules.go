@@ -92,9 +92,12 @@ func (c *Conductor) capsuleGone(ctx context.Context, g rpc.CapsuleGone) (any, er
 	if cp.Host != g.Host {
 		return nil, fmt.Errorf("capsule is not placed on the reporting host: %w", errdefs.ErrForbidden)
 	}
-	// The volumes first: a record gone with its volumes still reserved
-	// would leave them to nobody.
+	// The volumes and ports first: a record gone with its volumes still
+	// reserved or its ports bound would leave them to nobody.
 	if err := c.releaseVolumes(ctx, g.UUID); err != nil {
+		return nil, err
+	}
+	if err := c.releasePorts(ctx, g.UUID); err != nil {
 		return nil, err
 	}
 	if err := c.st.Capsules().Delete(ctx, g.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

@@ -37,6 +37,8 @@ type Conductor struct {
 	glance GlanceImages
 	// secrets opens registry passwords for resumed creates (WithSecrets).
 	secrets SecretOpener
+	// nets is the network control plane (WithNetworks).
+	nets Networks
 }
 
 // New returns a conductor; sched may be nil.
@@ -64,6 +66,9 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodCommitsInterrupted: decode(c.commitsInterrupted),
 	}
 	maps.Copy(methods, c.capsuleMethods())
+	if c.nets != nil {
+		methods[rpc.MethodNetworkState] = decode(c.networkState)
+	}
 	for m, h := range c.imageMethods() {
 		methods[m] = h
 	}
@@ -241,6 +246,9 @@ func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any
 		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
 	}
 	if err := c.releaseVolumes(ctx, g.UUID); err != nil {
+		return nil, err
+	}
+	if err := c.releasePorts(ctx, g.UUID); err != nil {
 		return nil, err
 	}
 	if err := c.st.Containers().Delete(ctx, g.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

@@ -33,6 +33,11 @@ type Capsule struct {
 	InitContainers []Member        `json:"init_containers,omitempty"`
 	Containers     []Member        `json:"containers"`
 
+	// Networks are the sandbox's ports (the members share its network
+	// namespace), created and bound by the control plane as a
+	// container's.
+	Networks []PortAttachment `json:"networks,omitempty"`
+
 	Host         string `json:"host,omitempty"`
 	SandboxID    string `json:"sandbox_id,omitempty"` // engine ID of the sandbox
 	Status       string `json:"status"`
