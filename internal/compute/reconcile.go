@@ -75,6 +75,7 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 		unlock()
 	}
 	a.reconcileCapsules(ctx, startup, capsuleStates)
+	a.pruneNetworks(ctx)
 	return nil
 }
 
