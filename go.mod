@@ -57,5 +57,7 @@ require (
 require (
 	github.com/coder/websocket v1.8.15 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/vishvananda/netlink v1.3.1
+	github.com/vishvananda/netns v0.0.5
 	golang.org/x/sync v0.25.0 // indirect
 )

@@ -1,0 +1,179 @@
+package netplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/model"
+)
+
+// Config says which namespace the plane manages and how the host is wired.
+type Config struct {
+	// NetNS is the path of the network namespace to manage ("" = the
+	// process's own). Tests run several "hosts" in one process this way.
+	NetNS string
+	// TunnelIP is the local VXLAN endpoint address (the agent's --tunnel-ip).
+	TunnelIP string
+	// PhysicalBridges maps physical networks to host bridges
+	// (public -> zun-ex).
+	PhysicalBridges map[string]string
+	// ExternalHostCIDR is the host's address on the physical bridge whose
+	// network contains it, e.g. 172.24.4.1/24 (empty: none).
+	ExternalHostCIDR string
+	// RouterNSPrefix names router namespaces (default "zrouter-"); the
+	// plane removes only namespaces with this prefix, so tests that run
+	// several planes on one machine give each its own.
+	RouterNSPrefix string
+}
+
+// PortDevices is what the Docker network plugin hands to the engine for a
+// port: the veth pair and the addressing of the container end.
+type PortDevices struct {
+	HostIf    string         // host end, in the network's bridge
+	PeerIf    string         // container end, left in the host namespace
+	Bridge    string         // the bridge the host end is in
+	MAC       string         // the port's MAC, set on PeerIf
+	IPs       []netip.Prefix // the port's addresses with their subnets' prefix lengths
+	Gateway   string         // IPv4 gateway of the port's subnet ("" if none)
+	GatewayV6 string         // IPv6 gateway ("" if none)
+	MTU       int
+}
+
+// Plane owns the networking of one host namespace.
+type Plane struct {
+	cfg       Config
+	log       *slog.Logger
+	tunnelIP  net.IP
+	extPrefix netip.Prefix // the host's external address, if any
+
+	mu       sync.Mutex
+	nl       *netlink.Handle
+	last     *index // last applied state (nil before the first Apply)
+	tuned    map[string]bool
+	nftCache map[string]nftApplied // by namespace ("" = ours)
+}
+
+// nftApplied remembers the ruleset text we generated and the kernel's
+// listing right after loading it, so an unchanged sync is one `nft list`.
+type nftApplied struct{ script, listing string }
+
+// New opens the namespace to manage. It changes nothing until Apply.
+func New(cfg Config, log *slog.Logger) (*Plane, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RouterNSPrefix == "" {
+		cfg.RouterNSPrefix = defaultNSPrefix
+	}
+	if err := validID(cfg.RouterNSPrefix + "x"); err != nil || len(cfg.RouterNSPrefix) > 24 {
+		return nil, fmt.Errorf("router namespace prefix %q: %w", cfg.RouterNSPrefix, errdefs.ErrInvalidArgument)
+	}
+	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}}
+	if cfg.TunnelIP != "" {
+		a, err := netip.ParseAddr(cfg.TunnelIP)
+		if err != nil || !a.Is4() {
+			return nil, fmt.Errorf("tunnel ip %q: %w", cfg.TunnelIP, errdefs.ErrInvalidArgument)
+		}
+		p.tunnelIP = net.IP(a.AsSlice())
+	}
+	if cfg.ExternalHostCIDR != "" {
+		pre, err := netip.ParsePrefix(cfg.ExternalHostCIDR)
+		if err != nil {
+			return nil, fmt.Errorf("external host cidr %q: %w", cfg.ExternalHostCIDR, errdefs.ErrInvalidArgument)
+		}
+		p.extPrefix = pre
+	}
+	for phys, br := range cfg.PhysicalBridges {
+		if phys == "" || br == "" || len(br) > 15 || ours(br) {
+			return nil, fmt.Errorf("physical bridge %q=%q: %w", phys, br, errdefs.ErrInvalidArgument)
+		}
+	}
+	var err error
+	if cfg.NetNS == "" {
+		p.nl, err = netlink.NewHandle()
+	} else {
+		var ns netns.NsHandle
+		ns, err = netns.GetFromPath(cfg.NetNS)
+		if err == nil {
+			p.nl, err = netlink.NewHandleAt(ns)
+			ns.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to open netlink in %q: %w", cfg.NetNS, err)
+	}
+	return p, nil
+}
+
+// Close releases the netlink handle; the kernel state stays.
+func (p *Plane) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.nl != nil {
+		p.nl.Close()
+		p.nl = nil
+	}
+}
+
+// Revision is that of the last applied state (-1 before the first Apply).
+func (p *Plane) Revision() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		return -1
+	}
+	return p.last.state.Revision
+}
+
+// Apply makes the namespace match st: it creates, fixes and removes
+// bridges, VXLAN devices, forwarding entries, port veths, filter rules and
+// routers so that exactly what st names exists. It is idempotent and
+// converges from any partial state. A state older than the last applied one
+// is ignored. Invalid records are skipped and reported in the error; the
+// rest is applied.
+func (p *Plane) Apply(ctx context.Context, st model.HostNetworkState) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.nl == nil {
+		return fmt.Errorf("netplane closed: %w", errdefs.ErrFailedPrecondition)
+	}
+	if p.last != nil && st.Revision < p.last.state.Revision {
+		p.log.Debug("skipping stale network state", "revision", st.Revision, "applied", p.last.state.Revision)
+		return nil
+	}
+	ix, verr := buildIndex(st)
+	if verr != nil {
+		p.log.Warn("network state has invalid records, skipping them", "revision", st.Revision, "err", verr)
+	}
+	var errs []error
+	if err := p.syncLinks(ix); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.syncFDB(ix); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.syncRouters(ctx, ix); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.syncFilter(ctx, ix); err != nil {
+		errs = append(errs, err)
+	}
+	p.last = ix
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("failed to apply network state %d: %w", st.Revision, errors.Join(err, verr))
+	}
+	if verr != nil {
+		return fmt.Errorf("network state %d: %w: %w", st.Revision, errdefs.ErrInvalidArgument, verr)
+	}
+	p.log.Debug("applied network state", "revision", st.Revision, "ports", len(ix.ports), "routers", len(ix.routers))
+	return nil
+}
