@@ -36,20 +36,38 @@ func startPlugin(t *testing.T, st StateSource, plane DataPlane) *Plugin {
 // does, removed at cleanup.
 func dockerNetwork(t *testing.T, p *Plugin, n model.NetworkSpec) {
 	t.Helper()
+	engineNetwork(t, rootDocker, p, n)
+}
+
+// docker runs the CLI against one engine.
+type docker func(args ...string) (string, error)
+
+func rootDocker(args ...string) (string, error) {
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func engineNetwork(t *testing.T, docker docker, p *Plugin, n model.NetworkSpec) {
+	t.Helper()
 	s := n.Subnets[0]
-	out, err := run(t, "docker", "network", "create", "-d", p.Name(), "--ipam-driver", p.Name(),
+	out, err := docker("network", "create", "-d", p.Name(), "--ipam-driver", p.Name(),
 		"--subnet", s.CIDR, "--gateway", s.GatewayIP, "-o", OptNetworkID+"="+n.ID, "--ipam-opt", OptNetworkID+"="+n.ID, n.ID)
 	if err != nil {
 		t.Fatalf("docker network create: %v: %s", err, out)
 	}
-	t.Cleanup(func() { _, _ = run(t, "docker", "network", "rm", n.ID) })
+	t.Cleanup(func() { _, _ = docker("network", "rm", n.ID) })
 }
 
 func dockerRun(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return engineRun(t, rootDocker, args...)
+}
+
+func engineRun(t *testing.T, docker docker, args ...string) (string, error) {
+	t.Helper()
 	name := "zun-plugintest-" + randHex(t, 4)
-	out, err := run(t, "docker", append([]string{"run", "-d", "--name", name}, append(args, "busybox:1.35", "sleep", "300")...)...)
-	t.Cleanup(func() { _, _ = run(t, "docker", "rm", "-f", name) })
+	out, err := docker(append([]string{"run", "-d", "--name", name}, append(args, "busybox:1.35", "sleep", "300")...)...)
+	t.Cleanup(func() { _, _ = docker("rm", "-f", name) })
 	return name, annotate(out, err)
 }
 
