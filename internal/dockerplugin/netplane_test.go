@@ -31,7 +31,9 @@ func (n netplanePorts) EnsurePort(ctx context.Context, id string) (string, error
 	return d.PeerIf, err
 }
 
-func (n netplanePorts) ReleasePort(ctx context.Context, id string) error { return n.p.ReleasePort(ctx, id) }
+func (n netplanePorts) ReleasePort(ctx context.Context, id string) error {
+	return n.p.ReleasePort(ctx, id)
+}
 
 // TestDockerEngineNetplane runs containers through the plugin with the
 // agent's data plane, on a host of their own (a namespace with its own

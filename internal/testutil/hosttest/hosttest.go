@@ -27,7 +27,7 @@ type Host struct {
 	// Dir holds the engine's data, its log and the namespace's files.
 	Dir string
 
-	rootIf string
+	rootIf  string
 	dockerd *exec.Cmd
 }
 
