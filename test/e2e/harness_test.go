@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -102,6 +103,11 @@ func (p *proc) write(b []byte) {
 
 func startProc(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
+	if name == "zun-compute" && !slices.Contains(args, "--docker-plugin-name") {
+		// Never take the Docker network plugin socket of a running
+		// all-in-one (zun) or of another agent.
+		args = append(slices.Clip(args), "--docker-plugin-name", "zun-"+uniqueHost())
+	}
 	p := &proc{cmd: exec.Command(filepath.Join(binDir, name), args...), done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	p.cmd.Stdout, p.cmd.Stderr = pw, pw
@@ -170,8 +176,10 @@ func startAIO(t testing.TB, extra ...string) *aio {
 
 func startAIOAt(t testing.TB, dir, addr string, extra ...string) *aio {
 	t.Helper()
+	// A plugin name of its own: the agent's Docker network plugin never
+	// takes the socket of a running all-in-one's (zun).
 	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", uniqueHost(),
-		"--wsproxy-listen", "127.0.0.1:0"}, extra...)
+		"--wsproxy-listen", "127.0.0.1:0", "--docker-plugin-name", "zun-" + uniqueHost()}, extra...)
 	a := &aio{t: t, URL: "http://" + addr, DataDir: dir, args: args}
 	a.Proc = startProc(t, "zun-api", args...)
 	a.waitReady()
