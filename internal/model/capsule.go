@@ -33,6 +33,11 @@ type Capsule struct {
 	InitContainers []Member        `json:"init_containers,omitempty"`
 	Containers     []Member        `json:"containers"`
 
+	// Networks are the sandbox's ports (its members share its network
+	// namespace), as Container.Networks; empty keeps the sandbox on the
+	// engine's default bridge.
+	Networks []PortAttachment `json:"networks,omitempty"`
+
 	Host         string `json:"host,omitempty"`
 	SandboxID    string `json:"sandbox_id,omitempty"` // engine ID of the sandbox
 	Status       string `json:"status"`
