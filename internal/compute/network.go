@@ -24,6 +24,9 @@ type networkStater interface {
 	NetworkState(ctx context.Context, host string) (model.HostNetworkState, error)
 }
 
+// networkRetry is the delay before a failed sync is tried again.
+const networkRetry = 2 * time.Second
+
 // NetworkManager keeps the host's data plane at the control plane's
 // state: it fetches and applies the state at start, on network_changed
 // (coalesced: one fetch in flight, one more if a change came meanwhile)
@@ -96,7 +99,10 @@ func (m *NetworkManager) run(ctx context.Context, every time.Duration) {
 		case <-m.want:
 		}
 		if _, err := m.Refresh(ctx); err != nil {
-			m.log.Warn("network sync failed", "err", err)
+			m.log.Warn("network sync failed, retrying", "err", err)
+			// Sooner than the next interval: a container may wait for
+			// its port's data plane.
+			time.AfterFunc(networkRetry, m.Changed)
 		}
 	}
 }

@@ -103,12 +103,21 @@ func (p *proc) write(b []byte) {
 
 func startProc(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
+	return startProcWith(t, nil, name, args...)
+}
+
+// startProcWith runs a binary of this build; wrap (e.g. nsenter into a
+// second host's namespace) prefixes the command line.
+func startProcWith(t testing.TB, wrap []string, name string, args ...string) *proc {
+	t.Helper()
 	if name == "zun-compute" && !slices.Contains(args, "--docker-plugin-name") {
 		// Never take the Docker network plugin socket of a running
 		// all-in-one (zun) or of another agent.
 		args = append(slices.Clip(args), "--docker-plugin-name", "zun-"+uniqueHost())
 	}
-	p := &proc{cmd: exec.Command(filepath.Join(binDir, name), args...), done: make(chan struct{})}
+	argv := append(slices.Clip(wrap), filepath.Join(binDir, name))
+	argv = append(argv, args...)
+	p := &proc{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	p.cmd.Stdout, p.cmd.Stderr = pw, pw
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -95,6 +95,7 @@ func Start(t testing.TB, opts Options) *Host {
 			t.Fatalf("ip %v: %v: %s", args, err, out)
 		}
 	}
+	h.allowForward(t)
 	sock := filepath.Join(dir, "docker.sock")
 	h.DockerHost = "unix://" + sock
 	logf, err := os.Create(filepath.Join(dir, "dockerd.log"))
@@ -128,6 +129,23 @@ func Start(t testing.TB, opts Options) *Host {
 		h.LoadImage(t, img)
 	}
 	return h
+}
+
+// allowForward lets the root namespace route between hosts (VXLAN from
+// one host to another) past Docker's FORWARD policy DROP, through
+// DOCKER-USER, the chain Docker leaves to its users; the rules name this
+// host's link only and are removed with it.
+func (h *Host) allowForward(t testing.TB) {
+	if exec.Command("iptables", "-w", "-n", "-L", "DOCKER-USER").Run() != nil {
+		return
+	}
+	for _, dir := range []string{"-i", "-o"} {
+		rule := []string{"DOCKER-USER", dir, h.rootIf, "-j", "ACCEPT"}
+		if out, err := exec.Command("iptables", append([]string{"-w", "-I"}, rule...)...).CombinedOutput(); err != nil {
+			t.Fatalf("iptables %v: %v: %s", rule, err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("iptables", append([]string{"-w", "-D"}, rule...)...).Run() })
+	}
 }
 
 // LoadImage copies image from the root engine.
