@@ -69,8 +69,7 @@ func Start(t testing.TB, opts Options) *Host {
 		opts.Images = []string{"busybox:1.35"}
 	}
 	id := randHex(3)
-	n, _ := rand.Int(rand.Reader, big.NewInt(250))
-	octet := n.Int64() + 1
+	octet := freeOctet(t)
 	// Unix socket paths are limited to 108 bytes: keep Dir short.
 	dir, err := os.MkdirTemp("", "zh-")
 	if err != nil {
@@ -96,17 +95,39 @@ func Start(t testing.TB, opts Options) *Host {
 		}
 	}
 	h.allowForward(t)
-	sock := filepath.Join(dir, "docker.sock")
-	h.DockerHost = "unix://" + sock
-	logf, err := os.Create(filepath.Join(dir, "dockerd.log"))
+	h.DockerHost = "unix://" + filepath.Join(dir, "docker.sock")
+	h.startEngine(t)
+	for _, img := range opts.Images {
+		h.LoadImage(t, img)
+	}
+	return h
+}
+
+// freeOctet picks a 10.250.X.0/24 no route of this machine uses yet.
+func freeOctet(t testing.TB) int64 {
+	for range 50 {
+		n, _ := rand.Int(rand.Reader, big.NewInt(250))
+		out, err := exec.Command("ip", "route", "show", fmt.Sprintf("10.250.%d.0/24", n.Int64()+1)).Output()
+		if err == nil && len(strings.TrimSpace(string(out))) == 0 {
+			return n.Int64() + 1
+		}
+	}
+	t.Fatal("hosttest: no free 10.250.X.0/24")
+	return 0
+}
+
+// startEngine starts the host's dockerd and waits until it answers.
+func (h *Host) startEngine(t testing.TB) {
+	t.Helper()
+	logf, err := os.OpenFile(filepath.Join(h.Dir, "dockerd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	ns := "zh-" + id
+	ns := h.Name
 	h.dockerd = h.Command(context.Background(), "dockerd",
-		"--data-root", filepath.Join(dir, "data"), "--exec-root", filepath.Join(dir, "exec"),
-		"-H", h.DockerHost, "--pidfile", filepath.Join(dir, "docker.pid"),
+		"--data-root", filepath.Join(h.Dir, "data"), "--exec-root", filepath.Join(h.Dir, "exec"),
+		"-H", h.DockerHost, "--pidfile", filepath.Join(h.Dir, "docker.pid"),
 		"--containerd-namespace", ns, "--containerd-plugins-namespace", ns+"-plugins",
 		"--bridge", "none", "--iptables=false", "--ip-masq=false")
 	h.dockerd.Stdout, h.dockerd.Stderr = logf, logf
@@ -117,18 +138,39 @@ func Start(t testing.TB, opts Options) *Host {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if exec.Command("docker", "-H", h.DockerHost, "version").Run() == nil {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
+			log, _ := os.ReadFile(filepath.Join(h.Dir, "dockerd.log"))
 			t.Fatalf("dockerd of %s did not answer: %s", h.Name, log)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	for _, img := range opts.Images {
-		h.LoadImage(t, img)
+}
+
+// stopEngine stops the host's dockerd (SIGTERM, then SIGKILL after 20 s).
+func (h *Host) stopEngine() {
+	if h.dockerd == nil || h.dockerd.Process == nil {
+		return
 	}
-	return h
+	_ = h.dockerd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = h.dockerd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = syscall.Kill(-h.dockerd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	h.dockerd = nil
+}
+
+// RestartEngine stops and starts the host's dockerd; its containers stay
+// (restart policies apply).
+func (h *Host) RestartEngine(t testing.TB) {
+	t.Helper()
+	h.stopEngine()
+	h.startEngine(t)
 }
 
 // allowForward lets the root namespace route between hosts (VXLAN from
@@ -182,19 +224,11 @@ func (h *Host) Docker(args ...string) (string, error) {
 }
 
 func (h *Host) stop(t testing.TB) {
-	if h.dockerd != nil && h.dockerd.Process != nil {
+	if h.dockerd != nil {
 		if ids, err := h.Docker("ps", "-aq"); err == nil && ids != "" {
 			_, _ = h.Docker(append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
 		}
-		_ = h.dockerd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = h.dockerd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = syscall.Kill(-h.dockerd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		h.stopEngine()
 	}
 	_ = exec.Command("ip", "link", "del", h.rootIf).Run()
 	_ = exec.Command("ip", "netns", "del", h.Name).Run()
