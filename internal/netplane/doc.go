@@ -39,6 +39,20 @@
 // rather than a netlink library because the whole table is one readable,
 // diffable text that is applied atomically.
 //
+// # Namespaces
+//
+// Config.NetNS is the namespace the plane manages; Config.HostNetNS the one
+// of the Docker engine and the underlay. On a Docker host they must differ
+// (DataPlaneNamespace): Docker turns bridge netfilter on for every bridge
+// and sets the iptables FORWARD policy to DROP, which would drop all bridged
+// tenant traffic of a bridge in the host namespace — and the plane never
+// touches Docker's rules. In the data plane namespace no one else has rules.
+// Port peers are then created in the host namespace (Docker moves them into
+// containers from there), VXLAN devices are created in the host namespace
+// and moved (their UDP sockets stay on the underlay, as with Docker's
+// overlay driver), and the host reaches the external bridge through a veth
+// named like the bridge that carries ExternalHostCIDR.
+//
 // # Isolation
 //
 // Tenant bridges and the host ends of veths carry no address and no IPv6;

@@ -67,11 +67,20 @@ func buildIndex(st model.HostNetworkState) (*index, error) {
 			bad("security group: %w", err)
 			continue
 		}
-		if err := validGroup(g); err != nil {
-			bad("security group %s: %w", g.ID, err)
-			continue
+		valid := *g
+		valid.Rules = nil
+		for _, r := range g.Rules {
+			if err := validRule(r); err != nil {
+				bad("security group %s rule %s: %w", g.ID, r.ID, err)
+				continue // a rule left out only ever allows less
+			}
+			valid.Rules = append(valid.Rules, r)
 		}
-		ix.groups[g.ID] = g
+		if err := allAddrs(g.MemberIPs); err != nil {
+			bad("security group %s members: %w", g.ID, err)
+			valid.MemberIPs = nil
+		}
+		ix.groups[g.ID] = &valid
 	}
 	for i := range st.Ports {
 		p := &st.Ports[i]
@@ -245,5 +254,3 @@ func subnetOf(n *model.NetworkSpec, ip netip.Addr) (*model.SubnetSpec, netip.Pre
 	}
 	return nil, netip.Prefix{}, false
 }
-
-func validGroup(g *model.SecurityGroupSpec) error { return nil }

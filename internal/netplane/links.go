@@ -54,6 +54,15 @@ func (p *Plane) syncLinks(ix *index) error {
 		byName[l.Attrs().Name] = l
 	}
 	var errs []error
+	if p.split && !p.tuned[""] {
+		// The data plane namespace bridges, it never routes (the host's
+		// own forwarding setting is Docker's business and left alone).
+		if err := writeSysctl(p.cfg.NetNS, "net.ipv4.ip_forward", "0"); err != nil {
+			errs = append(errs, fmt.Errorf("failed to turn forwarding off: %w", err))
+		} else {
+			p.tuned[""] = true
+		}
+	}
 	keep := map[string]bool{}
 	for _, id := range sortedKeys(ix.networks) {
 		n := ix.networks[id]
@@ -96,6 +105,19 @@ func (p *Plane) syncLinks(ix *index) error {
 		}
 		if r.Gateway != nil {
 			keep[routerGwHost+head(r.Gateway.PortID, 11)] = true
+		}
+	}
+	if p.split {
+		hostLinks, err := p.hnl.LinkList()
+		if err != nil {
+			return fmt.Errorf("failed to list host links: %w", err)
+		}
+		for _, l := range hostLinks {
+			if name := l.Attrs().Name; strings.HasPrefix(name, peerPrefix) && !keep[name] {
+				if err := p.hnl.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
+					errs = append(errs, fmt.Errorf("failed to delete %s: %w", name, err))
+				}
+			}
 		}
 	}
 	// Delete ports' devices first, bridges last.
@@ -181,7 +203,14 @@ func (p *Plane) ensurePhysicalBridge(byName map[string]netlink.Link, name string
 	if !p.extPrefix.IsValid() || !p.hostBridge(name) {
 		return l, nil
 	}
-	addrs, err := p.nl.AddrList(l, unix.AF_UNSPEC)
+	if p.split {
+		// The host reaches the bridge through a veth named after it.
+		if l, err = p.ensureHostUplink(name, l); err != nil {
+			return nil, err
+		}
+	}
+	h := p.hnl
+	addrs, err := h.AddrList(l, unix.AF_UNSPEC)
 	if err != nil {
 		return nil, fmt.Errorf("failed to list addresses of %s: %w", name, err)
 	}
@@ -191,10 +220,50 @@ func (p *Plane) ensurePhysicalBridge(byName map[string]netlink.Link, name string
 		}
 	}
 	addr := &netlink.Addr{IPNet: prefixNet(p.extPrefix)}
-	if err := p.nl.AddrAdd(l, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := h.AddrAdd(l, addr); err != nil && !errors.Is(err, unix.EEXIST) {
 		return nil, fmt.Errorf("failed to add %s to %s: %w", p.extPrefix, name, err)
 	}
 	return l, nil
+}
+
+// ensureHostUplink makes the veth pair joining the host namespace (end
+// named like the bridge, returned) to the external bridge of the data plane
+// namespace (end zhx-<bridge>).
+func (p *Plane) ensureHostUplink(bridge string, br netlink.Link) (netlink.Link, error) {
+	inner := uplinkPrefix + head(bridge, 11)
+	host, hostErr := p.hnl.LinkByName(bridge)
+	in, inErr := p.nl.LinkByName(inner)
+	if hostErr != nil || inErr != nil || host.Type() != "veth" {
+		if hostErr == nil && host.Type() == "veth" {
+			_ = p.hnl.LinkDel(host)
+		} else if hostErr == nil {
+			return nil, fmt.Errorf("host interface %s exists and is not ours", bridge)
+		}
+		if inErr == nil {
+			_ = p.nl.LinkDel(in)
+		}
+		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: inner}, PeerName: bridge,
+			PeerNamespace: netlink.NsFd(p.hostNsFd)}
+		if err := p.nl.LinkAdd(veth); err != nil {
+			return nil, fmt.Errorf("failed to create uplink %s: %w", bridge, err)
+		}
+		var err error
+		if in, err = p.nl.LinkByName(inner); err != nil {
+			return nil, err
+		}
+		if host, err = p.hnl.LinkByName(bridge); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.fixPort(in, br, 0); err != nil {
+		return nil, err
+	}
+	if host.Attrs().Flags&net.FlagUp == 0 {
+		if err := p.hnl.LinkSetUp(host); err != nil {
+			return nil, fmt.Errorf("failed to bring %s up: %w", bridge, err)
+		}
+	}
+	return host, nil
 }
 
 // hostBridge reports whether the host's external address lives on this
@@ -221,7 +290,7 @@ func (p *Plane) externalBridge() string {
 func (p *Plane) ensureVxlan(byName map[string]netlink.Link, n *model.NetworkSpec, br netlink.Link) error {
 	name := vxlanName(n.ID)
 	want := &netlink.Vxlan{
-		LinkAttrs: netlink.LinkAttrs{Name: name, MTU: mtuOf(n), MasterIndex: br.Attrs().Index},
+		LinkAttrs: netlink.LinkAttrs{Name: name, MTU: mtuOf(n)},
 		VxlanId:   n.SegmentationID,
 		SrcAddr:   p.tunnelIP,
 		Port:      vxlanPort,
@@ -238,8 +307,8 @@ func (p *Plane) ensureVxlan(byName map[string]netlink.Link, n *model.NetworkSpec
 		}
 	}
 	if !ok {
-		if err := p.nl.LinkAdd(want); err != nil {
-			return fmt.Errorf("failed to create vxlan %s: %w", name, err)
+		if err := p.createVxlan(want); err != nil {
+			return err
 		}
 		var err error
 		if l, err = p.nl.LinkByName(name); err != nil {
@@ -248,6 +317,36 @@ func (p *Plane) ensureVxlan(byName map[string]netlink.Link, n *model.NetworkSpec
 		byName[name] = l
 	}
 	return p.fixPort(l, br, mtuOf(n))
+}
+
+// createVxlan creates the device in the host namespace, where its tunnel
+// socket lives, and moves it into the managed one when they differ (as
+// Docker's overlay driver does).
+func (p *Plane) createVxlan(want *netlink.Vxlan) error {
+	name := want.Name
+	if !p.split {
+		if err := p.nl.LinkAdd(want); err != nil {
+			return fmt.Errorf("failed to create vxlan %s: %w", name, err)
+		}
+		return nil
+	}
+	if old, err := p.hnl.LinkByName(name); err == nil {
+		_ = p.hnl.LinkDel(old) // left over from a crash before the move
+	}
+	if err := p.hnl.LinkAdd(want); err != nil {
+		return fmt.Errorf("failed to create vxlan %s: %w", name, err)
+	}
+	l, err := p.hnl.LinkByName(name)
+	if err == nil {
+		err = p.hnl.LinkSetNsFd(l, p.dpFd)
+	}
+	if err != nil {
+		if l != nil {
+			_ = p.hnl.LinkDel(l)
+		}
+		return fmt.Errorf("failed to move vxlan %s into the data plane namespace: %w", name, err)
+	}
+	return nil
 }
 
 func sameVxlan(l netlink.Link, want *netlink.Vxlan) bool {
@@ -271,12 +370,19 @@ func (p *Plane) fixPort(l, br netlink.Link, mtu int) error {
 		}
 	}
 	if l.Attrs().Flags&net.FlagUp == 0 {
+		// A bridge port needs no IPv6 link-local address of its own.
+		if err := p.nl.LinkSetIP6AddrGenMode(l, addrGenModeNone); err != nil {
+			return fmt.Errorf("failed to turn off IPv6 addresses of %s: %w", name, err)
+		}
 		if err := p.nl.LinkSetUp(l); err != nil {
 			return fmt.Errorf("failed to bring %s up: %w", name, err)
 		}
 	}
 	return nil
 }
+
+// addrGenModeNone is IN6_ADDR_GEN_MODE_NONE.
+const addrGenModeNone = 1
 
 // attachTap re-plugs an existing port veth into its network's bridge.
 func (p *Plane) attachTap(byName map[string]netlink.Link, l netlink.Link, n *model.NetworkSpec) error {

@@ -15,6 +15,7 @@ const (
 	routerGwPrefix  = "zqg-"  // router's gateway interface (in the router netns)
 	routerIfHost    = "zhr-"  // host end of a router tenant interface
 	routerGwHost    = "zhg-"  // host end of a router gateway interface
+	uplinkPrefix    = "zhx-"  // data plane end of the host's external uplink
 	defaultNSPrefix = "zrouter-"
 )
 

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
@@ -18,9 +20,18 @@ import (
 
 // Config says which namespace the plane manages and how the host is wired.
 type Config struct {
-	// NetNS is the path of the network namespace to manage ("" = the
-	// process's own). Tests run several "hosts" in one process this way.
+	// NetNS is the path of the network namespace to manage: bridges,
+	// VXLAN devices, host ends of veths, filter tables ("" = the process's
+	// own). Tests run several "hosts" in one process this way.
 	NetNS string
+	// HostNetNS is the namespace of the Docker engine and the underlay
+	// ("" = the process's own). When it differs from NetNS, port peers are
+	// created there for Docker to move, VXLAN devices are created there
+	// (their tunnel sockets stay on the underlay) and moved into NetNS, and
+	// the host reaches the external bridge through a veth named after it.
+	// A data plane namespace of its own keeps bridged tenant traffic out of
+	// the host's iptables FORWARD chain, whose policy Docker sets to DROP.
+	HostNetNS string
 	// TunnelIP is the local VXLAN endpoint address (the agent's --tunnel-ip).
 	TunnelIP string
 	// PhysicalBridges maps physical networks to host bridges
@@ -56,15 +67,23 @@ type Plane struct {
 	extPrefix netip.Prefix // the host's external address, if any
 
 	mu       sync.Mutex
-	nl       *netlink.Handle
+	nl       *netlink.Handle // the managed namespace
+	hnl      *netlink.Handle // the host namespace (== nl when not split)
+	split    bool
+	dpFd     int    // the managed namespace, for moving devices into it
+	hostNsFd int    // the host namespace, for creating port peers there
 	last     *index // last applied state (nil before the first Apply)
 	tuned    map[string]bool
-	nftCache map[string]nftApplied // by namespace ("" = ours)
+	nftCache map[string]nftApplied // by namespace path and tables
 }
 
-// nftApplied remembers the ruleset text we generated and the kernel's
-// listing right after loading it, so an unchanged sync is one `nft list`.
-type nftApplied struct{ script, listing string }
+// nftApplied remembers the ruleset text we generated, the kernel's listing
+// right after loading it and the ruleset generation then, so an unchanged
+// sync costs one netlink round trip.
+type nftApplied struct {
+	script, listing string
+	gen             uint32
+}
 
 // New opens the namespace to manage. It changes nothing until Apply.
 func New(cfg Config, log *slog.Logger) (*Plane, error) {
@@ -97,21 +116,40 @@ func New(cfg Config, log *slog.Logger) (*Plane, error) {
 			return nil, fmt.Errorf("physical bridge %q=%q: %w", phys, br, errdefs.ErrInvalidArgument)
 		}
 	}
+	p.split = cfg.NetNS != cfg.HostNetNS
 	var err error
-	if cfg.NetNS == "" {
-		p.nl, err = netlink.NewHandle()
-	} else {
-		var ns netns.NsHandle
-		ns, err = netns.GetFromPath(cfg.NetNS)
-		if err == nil {
-			p.nl, err = netlink.NewHandleAt(ns)
-			ns.Close()
+	if p.nl, p.dpFd, err = openHandle(cfg.NetNS); err != nil {
+		return nil, err
+	}
+	p.hnl, p.hostNsFd = p.nl, p.dpFd
+	if p.split {
+		if p.hnl, p.hostNsFd, err = openHandle(cfg.HostNetNS); err != nil {
+			p.nl.Close()
+			unix.Close(p.dpFd)
+			return nil, err
 		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("failed to open netlink in %q: %w", cfg.NetNS, err)
-	}
 	return p, nil
+}
+
+// openHandle opens netlink in a namespace, with a descriptor of it.
+func openHandle(path string) (*netlink.Handle, int, error) {
+	var ns netns.NsHandle
+	var err error
+	if path == "" {
+		ns, err = netns.GetFromPath(fmt.Sprintf("/proc/%d/ns/net", os.Getpid()))
+	} else {
+		ns, err = netns.GetFromPath(path)
+	}
+	if err != nil {
+		return nil, -1, fmt.Errorf("failed to open netns %q: %w", path, err)
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		ns.Close()
+		return nil, -1, fmt.Errorf("failed to open netlink in %q: %w", path, err)
+	}
+	return h, int(ns), nil
 }
 
 // Close releases the netlink handle; the kernel state stays.
@@ -119,8 +157,13 @@ func (p *Plane) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.nl != nil {
+		if p.split {
+			p.hnl.Close()
+			unix.Close(p.hostNsFd)
+		}
+		unix.Close(p.dpFd)
 		p.nl.Close()
-		p.nl = nil
+		p.nl, p.hnl = nil, nil
 	}
 }
 

@@ -60,7 +60,7 @@ func (p *Plane) EnsurePort(ctx context.Context, portID string) (PortDevices, err
 		return PortDevices{}, fmt.Errorf("port %s: bridge %q: %w", portID, dev.Bridge, err)
 	}
 	tap, tapErr := p.nl.LinkByName(dev.HostIf)
-	peer, peerErr := p.nl.LinkByName(dev.PeerIf)
+	peer, peerErr := p.hnl.LinkByName(dev.PeerIf)
 	if tapErr == nil && peerErr == nil && tap.Type() == "veth" && peer.Attrs().HardwareAddr.String() == dev.MAC {
 		if err := p.fixPort(tap, br, dev.MTU); err != nil {
 			return PortDevices{}, err
@@ -75,7 +75,7 @@ func (p *Plane) EnsurePort(ctx context.Context, portID string) (PortDevices, err
 		}
 	}
 	if peerErr == nil {
-		if err := p.nl.LinkDel(peer); err != nil && !errors.Is(err, unix.ENODEV) {
+		if err := p.hnl.LinkDel(peer); err != nil && !errors.Is(err, unix.ENODEV) {
 			return PortDevices{}, fmt.Errorf("port %s: failed to delete stale %s: %w", portID, dev.PeerIf, err)
 		}
 	}
@@ -84,6 +84,9 @@ func (p *Plane) EnsurePort(ctx context.Context, portID string) (PortDevices, err
 		PeerName:         dev.PeerIf,
 		PeerHardwareAddr: mac,
 		PeerMTU:          uint32(dev.MTU),
+	}
+	if p.split {
+		veth.PeerNamespace = netlink.NsFd(p.hostNsFd)
 	}
 	if err := p.nl.LinkAdd(veth); err != nil {
 		return PortDevices{}, fmt.Errorf("port %s: failed to create veth: %w", portID, err)
@@ -109,12 +112,16 @@ func (p *Plane) ReleasePort(ctx context.Context, portID string) error {
 	if p.nl == nil {
 		return fmt.Errorf("netplane closed: %w", errdefs.ErrFailedPrecondition)
 	}
-	for _, name := range []string{tapName(portID), peerName(portID)} {
-		l, err := p.nl.LinkByName(name)
+	for i, name := range []string{tapName(portID), peerName(portID)} {
+		h := p.nl
+		if i == 1 {
+			h = p.hnl
+		}
+		l, err := h.LinkByName(name)
 		if err != nil {
 			continue
 		}
-		if err := p.nl.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
+		if err := h.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
 			return fmt.Errorf("port %s: failed to delete %s: %w", portID, name, err)
 		}
 	}

@@ -166,6 +166,28 @@ func rules() []rule {
 			},
 		},
 		{
+			name: "netplane-kernel-only",
+			why: "the data plane library only makes the kernel match a HostNetworkState: " +
+				"no store, bus, RPC, Docker, NATS or SQL; the agent and the Docker plugin call it",
+			scope: func(rel string) bool {
+				return under(rel, "internal/netplane")
+			},
+			check: func(g *graph, p *pkg) []string {
+				var bad []string
+				for _, dep := range p.Deps {
+					if r, ok := g.rel(dep); ok && (under(r, "internal/store") || under(r, "internal/bus") ||
+						under(r, "internal/rpc") || under(r, "internal/compute") || under(r, "internal/apiserver")) {
+						bad = append(bad, "imports "+g.chain(p.ImportPath, dep))
+						continue
+					}
+					if hasPrefixPath(dep, backendModules...) {
+						bad = append(bad, "imports "+g.chain(p.ImportPath, dep))
+					}
+				}
+				return bad
+			},
+		},
+		{
 			name: "agent-no-store",
 			why: "compute agents and their volume backend hold no database credentials: " +
 				"state reaches them through the conductor over the bus",

@@ -1,0 +1,322 @@
+package netplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/openzun/zun/internal/model"
+)
+
+// Packet mark layout: the sending port's index in the low half, the
+// receiving port's in the high half (see the package doc).
+const (
+	egressMask  = 0x0000ffff
+	ingressMask = 0xffff0000
+	maxPorts    = 0xffff
+)
+
+// hostTables are the nftables tables of the managed namespace.
+var hostTables = []string{"bridge zun", "inet zun"}
+
+// filterScript renders the host namespace's two tables for a state ("" when
+// there is nothing to filter).
+func (p *Plane) filterScript(ix *index) (string, error) {
+	type filtered struct {
+		id  string
+		n   int
+		tap string
+	}
+	var ports []filtered
+	var tenantTaps []string
+	for _, id := range ix.portIDs {
+		port := ix.ports[id]
+		if ix.networks[port.NetworkID].Type == model.NetworkTypeVXLAN {
+			tenantTaps = append(tenantTaps, quote(tapName(id)))
+		}
+		if !port.PortSecurity {
+			continue
+		}
+		if len(ports) == maxPorts {
+			return "", fmt.Errorf("more than %d filtered ports on one host", maxPorts)
+		}
+		ports = append(ports, filtered{id: id, n: len(ports) + 1, tap: tapName(id)})
+	}
+	if len(ports) == 0 && len(tenantTaps) == 0 && len(ix.routers) == 0 && len(ix.networks) == 0 {
+		return "", nil
+	}
+
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+
+	w("table bridge zun {")
+	w("\tchain prerouting {")
+	w("\t\ttype filter hook prerouting priority -300; policy accept;")
+	// Marks are ours on frames entering from our devices.
+	for _, pre := range []string{tapPrefix, vxlanPrefix, routerIfHost, routerGwHost} {
+		w("\t\tiifname %q meta mark set 0x0", pre+"*")
+	}
+	if len(ports) > 0 {
+		var m []string
+		for _, fp := range ports {
+			m = append(m, fmt.Sprintf("%q : jump port-%d", fp.tap, fp.n))
+		}
+		w("\t\tiifname vmap %s", nftSet(m))
+	}
+	w("\t}")
+	w("\tchain forward {")
+	w("\t\ttype filter hook forward priority -200; policy accept;")
+	if len(ports) > 0 {
+		var m []string
+		for _, fp := range ports {
+			m = append(m, fmt.Sprintf("%q : jump to-%d", fp.tap, fp.n))
+		}
+		w("\t\toifname vmap %s", nftSet(m))
+	}
+	w("\t}")
+	// Tenant bridges carry no address: nothing from a tenant port, a
+	// tunnel or a router interface is for the host.
+	w("\tchain input {")
+	w("\t\ttype filter hook input priority -200; policy accept;")
+	if len(tenantTaps) > 0 {
+		w("\t\tiifname %s drop", nftSet(tenantTaps))
+	}
+	w("\t\tiifname %q drop", vxlanPrefix+"*")
+	w("\t\tiifname %q drop", routerIfHost+"*")
+	w("\t}")
+	for _, fp := range ports {
+		w("\tchain port-%d {", fp.n)
+		for _, line := range antiSpoof(ix.ports[fp.id]) {
+			w("\t\t%s", line)
+		}
+		w("\t\tmeta mark set 0x%x", fp.n)
+		w("\t}")
+		w("\tchain to-%d {", fp.n)
+		w("\t\tmeta mark set meta mark and 0x%x or 0x%x", egressMask, fp.n<<16)
+		w("\t}")
+	}
+	w("}")
+
+	w("table inet zun {")
+	// Member sets of every group a filtered port's rules name.
+	used := map[string]bool{}
+	for _, fp := range ports {
+		for _, gid := range ix.ports[fp.id].SecurityGroups {
+			for _, r := range ix.groups[gid].Rules {
+				if r.RemoteGroupID != "" && ix.groups[r.RemoteGroupID] != nil {
+					used[r.RemoteGroupID] = true
+				}
+			}
+		}
+	}
+	for _, gid := range sortedKeys(used) {
+		v4, v6 := splitFamilies(ix.groups[gid].MemberIPs)
+		for _, fam := range []struct {
+			v6    bool
+			typ   string
+			elems []string
+		}{{false, "ipv4_addr", v4}, {true, "ipv6_addr", v6}} {
+			elems := ""
+			if len(fam.elems) > 0 {
+				elems = " elements = " + nftSet(fam.elems) + ";"
+			}
+			w("\tset %s { type %s; flags interval; auto-merge;%s }", groupSet(gid, fam.v6), fam.typ, elems)
+		}
+	}
+	w("\tchain forward {")
+	w("\t\ttype filter hook forward priority 0; policy accept;")
+	if len(ports) > 0 {
+		w("\t\tmeta mark 0x0 return")
+		w("\t\tct state established,related accept")
+		var eg, in []string
+		for _, fp := range ports {
+			eg = append(eg, fmt.Sprintf("0x%x : jump egress-%d", fp.n, fp.n))
+			in = append(in, fmt.Sprintf("0x%x : jump ingress-%d", fp.n<<16, fp.n))
+		}
+		w("\t\tmeta mark and 0x%x vmap %s", egressMask, nftSet(eg))
+		w("\t\tmeta mark and 0x%x vmap %s", uint32(ingressMask), nftSet(in))
+	}
+	w("\t}")
+	for _, fp := range ports {
+		port := ix.ports[fp.id]
+		// Egress chains return (the receiver's ingress chain still runs),
+		// ingress chains accept.
+		for _, d := range []struct{ dir, chain, verdict string }{
+			{"egress", "egress", "return"}, {"ingress", "ingress", "accept"},
+		} {
+			w("\tchain %s-%d {", d.chain, fp.n)
+			w("\t\tct state invalid drop")
+			if d.dir == "egress" {
+				w("\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return")
+			} else {
+				w("\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept")
+			}
+			var lines []string
+			for _, gid := range port.SecurityGroups {
+				for _, r := range ix.groups[gid].Rules {
+					if r.Direction != d.dir {
+						continue
+					}
+					if txt := ruleText(r, ix.groups); txt != "" {
+						lines = append(lines, txt)
+					}
+				}
+			}
+			slices.Sort(lines)
+			for _, l := range slices.Compact(lines) {
+				w("\t\t%s %s", l, d.verdict)
+			}
+			w("\t\tdrop")
+			w("\t}")
+		}
+	}
+	w("}")
+	return b.String(), nil
+}
+
+// antiSpoof is a port's stateless source check: its MACs, its addresses
+// (plus allowed address pairs) in IP and ARP, no VLAN tags, no DHCP server
+// replies, no router advertisements or redirects, nothing but IP and ARP.
+func antiSpoof(port *model.PortSpec) []string {
+	mac, _ := net.ParseMAC(port.MAC)
+	macs := []string{mac.String()}
+	addrs := slices.Clone(port.IPs)
+	for _, pair := range port.AllowedAddressPairs {
+		addrs = append(addrs, pair.IPAddress)
+		if pair.MACAddress != "" {
+			m, _ := net.ParseMAC(pair.MACAddress)
+			macs = append(macs, m.String())
+		}
+	}
+	slices.Sort(macs)
+	macs = slices.Compact(macs)
+	v4, v6 := splitFamilies(addrs)
+	v6 = append(v6, "fe80::/10", "::") // link-local and DAD sources
+	lines := []string{
+		"ether saddr != " + nftSet(macs) + " drop",
+		"ether type { 0x8100, 0x88a8 } drop",
+		"arp saddr ether != " + nftSet(macs) + " drop",
+	}
+	if len(v4) > 0 {
+		lines = append(lines,
+			"arp saddr ip != "+nftSet(v4)+" drop",
+			"ip saddr != "+nftSet(v4)+" drop")
+	} else {
+		lines = append(lines, "ether type arp drop", "ether type ip drop")
+	}
+	lines = append(lines,
+		"ip protocol udp udp sport 67 drop",
+		"ip6 saddr != "+nftSet(v6)+" drop",
+		"icmpv6 type { nd-router-advert, nd-redirect } drop",
+		"meta l4proto udp udp sport 547 drop",
+		"ether type != { ip, ip6, arp } drop",
+	)
+	return lines
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// syncFilter loads the managed namespace's tables for the state, and the
+// host's guard of its external address.
+func (p *Plane) syncFilter(ctx context.Context, ix *index) error {
+	script, err := p.filterScript(ix)
+	if err != nil {
+		return err
+	}
+	err = p.loadTables(ctx, p.cfg.NetNS, hostTables, script)
+	return errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, guardTables, p.guardScript(ix)))
+}
+
+// guardTables hold the host's guard of its external address.
+var guardTables = []string{"inet zunhost"}
+
+// guardScript lets the host's external address answer only the host's own
+// connections: containers (through their router's SNAT or on the flat
+// network) and the outside never open one to a host service (hardening
+// E.23). It stays while the external bridge carries the address.
+func (p *Plane) guardScript(ix *index) string {
+	ext := p.externalBridge()
+	if ext == "" {
+		return ""
+	}
+	if _, err := p.hnl.LinkByName(ext); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(`table inet zunhost {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		iifname %q ct state established,related accept
+		iifname %q drop
+	}
+}
+`, ext, ext)
+}
+
+// loadTables replaces the given tables of a namespace by script in one
+// transaction (deleting them when script is empty), unless the kernel
+// already holds exactly what the same script produced last time.
+func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, script string) error {
+	key := nsPath + "|" + strings.Join(tables, ",")
+	cached, ok := p.nftCache[key]
+	if ok && cached.script == script {
+		gen, err := nftGenID(nsPath)
+		if err == nil && gen == cached.gen {
+			return nil // nothing at all changed in the namespace's nftables
+		}
+		// Someone changed some table: ours only if our listing differs.
+		if listing, err := listTables(ctx, nsPath, tables); err == nil && listing == cached.listing {
+			cached.gen = gen
+			p.nftCache[key] = cached
+			return nil
+		}
+	}
+	var b strings.Builder
+	for _, t := range tables {
+		// "add" first so the delete never fails on a missing table.
+		fmt.Fprintf(&b, "add table %s\ndelete table %s\n", t, t)
+	}
+	b.WriteString(script)
+	if _, err := run(ctx, nsPath, b.String(), "nft", "-f", "-"); err != nil {
+		delete(p.nftCache, key)
+		return fmt.Errorf("failed to load nftables: %w", err)
+	}
+	gen, genErr := nftGenID(nsPath)
+	listing, err := listTables(ctx, nsPath, tables)
+	if err != nil {
+		delete(p.nftCache, key)
+		return err
+	}
+	if genErr != nil {
+		gen = 0 // always compare listings then
+	}
+	p.nftCache[key] = nftApplied{script: script, listing: listing, gen: gen}
+	return nil
+}
+
+// listTables is the kernel's listing of those of the tables that exist,
+// cut out of one `nft list ruleset` (nft 1.0's -f mode cannot list a
+// bridge table).
+func listTables(ctx context.Context, nsPath string, tables []string) (string, error) {
+	all, err := run(ctx, nsPath, "", "nft", "list", "ruleset")
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(all, "\n") {
+		if strings.HasPrefix(line, "table ") {
+			in = slices.Contains(tables, strings.TrimSuffix(strings.TrimPrefix(line, "table "), " {"))
+		}
+		if in {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+		if line == "}" {
+			in = false
+		}
+	}
+	return b.String(), nil
+}
