@@ -29,6 +29,7 @@ type Store interface {
 	GlanceImages() GlanceImages
 	Images() Images
 	Registries() Registries
+	Networks() Networks
 	Close() error
 }
 

@@ -54,17 +54,21 @@ func (p *pool) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A statement closed under the lock would wait for the connections
+	// it was prepared on, which transactions blocked on the lock hold.
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.stmts == nil {
+		p.mu.Unlock()
 		_ = st.Close()
 		return nil, errors.New("database is closed")
 	}
 	if prev, ok := p.stmts[q]; ok { // prepared concurrently
+		p.mu.Unlock()
 		_ = st.Close()
 		return prev, nil
 	}
 	p.stmts[q] = st
+	p.mu.Unlock()
 	return st, nil
 }
 

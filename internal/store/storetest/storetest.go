@@ -50,6 +50,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"GlanceImages", testGlanceImages},
 		{"Images", testImages},
 		{"Registries", testRegistries},
+		{"Networks/Records", testNetworkRecords},
+		{"Networks/IPAMConcurrent", testNetworkIPAMConcurrent},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
