@@ -41,6 +41,22 @@ func (c *Config) agentNetworkFields() []field {
 	}
 }
 
+// DataPlaneNames are the data plane namespace and router namespace prefix
+// of the agent: empty (netplane's defaults) for the plugin "zun", names of
+// their own for any other, so agents sharing a machine (tests, a second
+// host in a namespace) never remove each other's.
+func (n AgentNetworkConfig) DataPlaneNames() (namespace, routerPrefix string) {
+	if n.DockerPluginName == "" || n.DockerPluginName == "zun" {
+		return "", ""
+	}
+	id := strings.ReplaceAll(n.DockerPluginName, ".", "-")
+	short := id
+	if len(short) > 12 {
+		short = short[len(short)-12:]
+	}
+	return "zdp-" + id, "zr-" + short + "-"
+}
+
 var pluginName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 
 // validateAgentNetwork checks the settings and fills the all-in-one's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"math/big"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -35,6 +36,25 @@ func (n netplanePorts) ReleasePort(ctx context.Context, id string) error {
 	return n.p.ReleasePort(ctx, id)
 }
 
+// newPlane opens a data plane for host h as the agent does: its own
+// namespace for bridges and filters, port peers made in the engine's.
+func newPlane(t *testing.T, h *hosttest.Host) *netplane.Plane {
+	t.Helper()
+	name := "zdp-test-" + randHex(t, 4)
+	dp, err := netplane.NamedNamespace(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
+	plane, err := netplane.New(netplane.Config{NetNS: dp, HostNetNS: h.NetNS(), TunnelIP: h.IP,
+		RouterNSPrefix: "zrt-" + randHex(t, 3) + "-"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(plane.Close)
+	return plane
+}
+
 // TestDockerEngineNetplane runs containers through the plugin with the
 // agent's data plane, on a host of their own (a namespace with its own
 // engine, so no other test's data plane interferes): two on one network
@@ -43,11 +63,7 @@ func (n netplanePorts) ReleasePort(ctx context.Context, id string) error {
 func TestDockerEngineNetplane(t *testing.T) {
 	h := hosttest.Start(t, hosttest.Options{})
 	ctx := context.Background()
-	plane, err := netplane.New(netplane.Config{NetNS: h.NetNS(), TunnelIP: h.IP}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plane.Close()
+	plane := newPlane(t, h)
 	st := &appliedState{plane: plane}
 	netA, netB := randHex(t, 16), randHex(t, 16)
 	port := func(net, mac, ip string) model.PortSpec {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/openzun/zun/internal/model"
-	"github.com/openzun/zun/internal/netplane"
 	"github.com/openzun/zun/internal/testutil/hosttest"
 )
 
@@ -28,11 +27,7 @@ func (e engineNamer) NetworkName(_ context.Context, id string) (string, error) {
 func TestRestarts(t *testing.T) {
 	h := hosttest.Start(t, hosttest.Options{})
 	ctx := context.Background()
-	plane, err := netplane.New(netplane.Config{NetNS: h.NetNS(), TunnelIP: h.IP}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plane.Close()
+	plane := newPlane(t, h)
 	st := &appliedState{plane: plane}
 	netA := randHex(t, 16)
 	vni, _ := rand.Int(rand.Reader, big.NewInt(1<<23))

@@ -29,17 +29,21 @@ func startAgentNetworking(cfg config.Config, agent *compute.Agent, names dockerp
 	if err != nil {
 		return nil, err
 	}
-	plane, err := netplane.New(netplane.Config{TunnelIP: tunnelIP, PhysicalBridges: bridges,
-		ExternalHostCIDR: cfg.AgentNetwork.ExternalHostCIDR}, log.With("component", "netplane"))
+	dpName, routerPrefix := dataPlaneNames(cfg.AgentNetwork)
+	// The data plane lives in a namespace of its own (bridged tenant
+	// traffic never meets the host's iptables, whose FORWARD policy Docker
+	// sets to DROP); it outlives the agent, so containers keep their
+	// network across an agent restart.
+	dp, err := netplane.NamedNamespace(context.Background(), dpName)
+	if err != nil {
+		return nil, fmt.Errorf("failed to make the data plane namespace: %w", err)
+	}
+	plane, err := netplane.New(netplane.Config{NetNS: dp, TunnelIP: tunnelIP, PhysicalBridges: bridges,
+		ExternalHostCIDR: cfg.AgentNetwork.ExternalHostCIDR, RouterNSPrefix: routerPrefix}, log.With("component", "netplane"))
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the data plane: %w", err)
 	}
-	// "zbr-+" matches every tenant bridge (netplane's zbr-<network>).
-	fwd := []string{"zbr-+"}
-	for _, br := range bridges {
-		fwd = append(fwd, br)
-	}
-	nets := agent.EnableNetworking(lazyPlane{p: plane, forward: fwd, log: log})
+	nets := agent.EnableNetworking(lazyPlane{plane})
 	plugin := dockerplugin.New(dockerplugin.Config{Name: cfg.AgentNetwork.DockerPluginName}, nets, pluginPlane{plane}, names, log)
 	if err := plugin.Listen(); err != nil {
 		plane.Close()
@@ -56,20 +60,23 @@ func startAgentNetworking(cfg config.Config, agent *compute.Agent, names dockerp
 // lazyPlane applies nothing until the host has something of the tenant
 // networks: an agent whose cloud has no networks (or runs beside another
 // agent on one machine, as tests do) never touches the kernel.
-type lazyPlane struct {
-	p       *netplane.Plane
-	forward []string // bridges whose bridged frames Docker's FORWARD must let through
-	log     *slog.Logger
-}
+type lazyPlane struct{ p *netplane.Plane }
 
 func (l lazyPlane) Apply(ctx context.Context, st model.HostNetworkState) error {
 	if l.p.Revision() < 0 && len(st.Networks) == 0 && len(st.Ports) == 0 && len(st.Routers) == 0 {
 		return nil
 	}
-	if err := dockerplugin.AcceptBridgedForward(ctx, l.forward); err != nil {
-		l.log.Warn("bridged tenant traffic may be dropped by Docker's FORWARD policy", "err", err)
-	}
 	return l.p.Apply(ctx, st)
+}
+
+// dataPlaneNames are netplane's names for the default plugin, else the
+// agent's own (config.AgentNetworkConfig.DataPlaneNames).
+func dataPlaneNames(n config.AgentNetworkConfig) (string, string) {
+	ns, prefix := n.DataPlaneNames()
+	if ns == "" {
+		ns = netplane.DataPlaneNamespace
+	}
+	return ns, prefix
 }
 
 // pluginPlane is the plugin's view of netplane.

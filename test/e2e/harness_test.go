@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/openzun/zun/internal/config"
 )
 
 var binDir string
@@ -134,11 +136,33 @@ func startProcWith(t testing.TB, wrap []string, name string, args ...string) *pr
 	go func() { _ = p.cmd.Wait(); pw.Close(); close(p.done) }()
 	t.Cleanup(func() {
 		p.stop(syscall.SIGTERM)
+		removeDataPlane(args)
 		if t.Failed() {
 			t.Logf("%s log (requests left out):\n%s", name, tail(withoutRequests(p.Log()), 40))
 		}
 	})
 	return p
+}
+
+// removeDataPlane deletes the data plane and router namespaces an agent
+// of this test left (they outlive an agent by design, so containers keep
+// their network across an agent restart).
+func removeDataPlane(args []string) {
+	i := slices.Index(args, "--docker-plugin-name")
+	if i < 0 || i+1 >= len(args) {
+		return
+	}
+	dp, routerPrefix := config.AgentNetworkConfig{DockerPluginName: args[i+1]}.DataPlaneNames()
+	if dp == "" {
+		return // the default plugin's: never a test's
+	}
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if name != "" && (name == dp || routerPrefix != "" && strings.HasPrefix(name, routerPrefix)) {
+			_ = exec.Command("ip", "netns", "del", name).Run()
+		}
+	}
 }
 
 func tail(s string, n int) string {
