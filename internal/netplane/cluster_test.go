@@ -195,3 +195,12 @@ func (c *cluster) apply(t testing.TB) {
 		}
 	}
 }
+
+// dualStack adds an IPv6 subnet to a network.
+func (c *cluster) dualStack(netID, cidr string) {
+	for i := range c.nets {
+		if c.nets[i].ID == netID {
+			c.nets[i].Subnets = append(c.nets[i].Subnets, model.SubnetSpec{ID: newID(), CIDR: cidr, IPVersion: 6})
+		}
+	}
+}

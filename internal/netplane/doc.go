@@ -7,8 +7,8 @@
 //
 // Everything it creates carries a reserved name prefix (zbr-, zvx-, ztap,
 // zpeer, zhr-, zhg-, the router namespace prefix) or lives in its own
-// nftables tables (bridge zun, inet zun, and ip zun inside router
-// namespaces); Apply removes what the state no longer names among those and
+// nftables tables (bridge zun, inet zun, inet zunhost-<external bridge> in
+// the host namespace, and ip zun inside router namespaces); Apply removes what the state no longer names among those and
 // never looks at anything else.
 //
 // # Filtering: br_netfilter, not bridge conntrack

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
 	"github.com/openzun/zun/internal/model"
 )
 
@@ -227,11 +230,61 @@ func (p *Plane) syncFilter(ctx context.Context, ix *index) error {
 		return err
 	}
 	err = p.loadTables(ctx, p.cfg.NetNS, hostTables, script)
-	return errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, guardTables, p.guardScript(ix)))
+	if err == nil {
+		p.forgetConnections(ix)
+	}
+	if ext := p.externalBridge(); ext != "" {
+		err = errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, []string{guardTable(ext)}, p.guardScript(ix)))
+	}
+	return err
 }
 
-// guardTables hold the host's guard of its external address.
-var guardTables = []string{"inet zunhost"}
+// forgetConnections deletes the conntrack entries of ports whose rules
+// changed, as Neutron does: a connection a removed rule allowed must not
+// live on as "established". Connections still allowed are picked up again
+// as new by the next packet.
+func (p *Plane) forgetConnections(ix *index) {
+	sigs := map[string]string{}
+	for _, id := range ix.portIDs {
+		port := ix.ports[id]
+		if !port.PortSecurity {
+			continue
+		}
+		var lines []string
+		for _, gid := range port.SecurityGroups {
+			for _, r := range ix.groups[gid].Rules {
+				lines = append(lines, r.Direction+" "+ruleText(r, ix.groups))
+			}
+		}
+		slices.Sort(lines)
+		sigs[id] = strings.Join(lines, "\n")
+	}
+	for id, sig := range sigs {
+		old, ok := p.ruleSigs[id]
+		if !ok || old == sig {
+			continue
+		}
+		for _, s := range ix.ports[id].IPs {
+			ip := net.ParseIP(s)
+			fam := netlink.InetFamily(unix.AF_INET)
+			if ip.To4() == nil {
+				fam = unix.AF_INET6
+			}
+			f := &netlink.ConntrackFilter{}
+			if err := f.AddIP(netlink.ConntrackReplyAnyIP, ip); err != nil {
+				continue
+			}
+			if _, err := p.nl.ConntrackDeleteFilters(netlink.ConntrackTable, fam, f); err != nil {
+				p.log.Warn("failed to forget connections of a port", "port", id, "err", err)
+			}
+		}
+	}
+	p.ruleSigs = sigs
+}
+
+// guardTable holds the host's guard of its address on an external bridge;
+// named after the bridge, as the host namespace may be shared.
+func guardTable(bridge string) string { return "inet zunhost-" + bridge }
 
 // guardScript lets the host's external address answer only the host's own
 // connections: containers (through their router's SNAT or on the flat
@@ -245,7 +298,7 @@ func (p *Plane) guardScript(ix *index) string {
 	if _, err := p.hnl.LinkByName(ext); err != nil {
 		return ""
 	}
-	return fmt.Sprintf(`table inet zunhost {
+	return fmt.Sprintf(`table `+guardTable(ext)+` {
 	chain input {
 		type filter hook input priority 0; policy accept;
 		iifname %q ct state established,related accept

@@ -146,7 +146,11 @@ func (h *testHost) plug(t testing.TB, portID string) *container {
 	sh(t, "ip", "-n", h.name, "link", "set", dev.PeerIf, "netns", name)
 	sh(t, "ip", "-n", name, "link", "set", dev.PeerIf, "name", "eth0")
 	for _, a := range dev.IPs {
-		sh(t, "ip", "-n", name, "addr", "add", a.String(), "dev", "eth0")
+		args := []string{"-n", name, "addr", "add", a.String(), "dev", "eth0"}
+		if a.Addr().Is6() {
+			args = append(args, "nodad")
+		}
+		sh(t, "ip", args...)
 	}
 	sh(t, "ip", "-n", name, "link", "set", "eth0", "up")
 	if dev.Gateway != "" {
@@ -269,4 +273,36 @@ func diffLines(a, b string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// serveEcho echoes lines on a TCP port in a namespace, connections kept.
+func serveEcho(t testing.TB, nsPath string, port int) {
+	t.Helper()
+	var ln net.Listener
+	if err := inNetNS(nsPath, func() (err error) {
+		ln, err = net.Listen("tcp4", fmt.Sprintf(":%d", port))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
+		}
+	}()
+}
+
+// echoes reports whether a line sent on conn comes back.
+func echoes(conn net.Conn, line string) bool {
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := fmt.Fprintf(conn, "%s\n", line); err != nil {
+		return false
+	}
+	got, err := bufio.NewReader(conn).ReadString('\n')
+	return err == nil && strings.TrimSpace(got) == line
 }

@@ -107,19 +107,9 @@ func (p *Plane) syncLinks(ix *index) error {
 			keep[routerGwHost+head(r.Gateway.PortID, 11)] = true
 		}
 	}
-	if p.split {
-		hostLinks, err := p.hnl.LinkList()
-		if err != nil {
-			return fmt.Errorf("failed to list host links: %w", err)
-		}
-		for _, l := range hostLinks {
-			if name := l.Attrs().Name; strings.HasPrefix(name, peerPrefix) && !keep[name] {
-				if err := p.hnl.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
-					errs = append(errs, fmt.Errorf("failed to delete %s: %w", name, err))
-				}
-			}
-		}
-	}
+	// A peer in the host namespace dies with its host end here: the host
+	// namespace is shared (the Docker engine's, other planes' in tests)
+	// and is never swept.
 	// Delete ports' devices first, bridges last.
 	for _, prefix := range []string{tapPrefix, peerPrefix, routerIfHost, routerGwHost, vxlanPrefix, bridgePrefix} {
 		for _, l := range links {

@@ -75,6 +75,7 @@ type Plane struct {
 	last     *index // last applied state (nil before the first Apply)
 	tuned    map[string]bool
 	nftCache map[string]nftApplied // by namespace path and tables
+	ruleSigs map[string]string     // each filtered port's rules, last applied
 }
 
 // nftApplied remembers the ruleset text we generated, the kernel's listing
@@ -96,7 +97,7 @@ func New(cfg Config, log *slog.Logger) (*Plane, error) {
 	if err := validID(cfg.RouterNSPrefix + "x"); err != nil || len(cfg.RouterNSPrefix) > 24 {
 		return nil, fmt.Errorf("router namespace prefix %q: %w", cfg.RouterNSPrefix, errdefs.ErrInvalidArgument)
 	}
-	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}}
+	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}, ruleSigs: map[string]string{}}
 	if cfg.TunnelIP != "" {
 		a, err := netip.ParseAddr(cfg.TunnelIP)
 		if err != nil || !a.Is4() {
@@ -112,24 +113,35 @@ func New(cfg Config, log *slog.Logger) (*Plane, error) {
 		p.extPrefix = pre
 	}
 	for phys, br := range cfg.PhysicalBridges {
-		if phys == "" || br == "" || len(br) > 15 || ours(br) {
+		if phys == "" || validID(br) != nil || len(br) > 15 || ours(br) {
 			return nil, fmt.Errorf("physical bridge %q=%q: %w", phys, br, errdefs.ErrInvalidArgument)
 		}
 	}
-	p.split = cfg.NetNS != cfg.HostNetNS
 	var err error
 	if p.nl, p.dpFd, err = openHandle(cfg.NetNS); err != nil {
 		return nil, err
 	}
 	p.hnl, p.hostNsFd = p.nl, p.dpFd
-	if p.split {
-		if p.hnl, p.hostNsFd, err = openHandle(cfg.HostNetNS); err != nil {
+	if cfg.NetNS != cfg.HostNetNS {
+		hnl, fd, err := openHandle(cfg.HostNetNS)
+		if err != nil {
 			p.nl.Close()
 			unix.Close(p.dpFd)
 			return nil, err
 		}
+		if sameFile(fd, p.dpFd) { // two paths of one namespace
+			hnl.Close()
+			unix.Close(fd)
+		} else {
+			p.hnl, p.hostNsFd, p.split = hnl, fd, true
+		}
 	}
 	return p, nil
+}
+
+func sameFile(a, b int) bool {
+	var sa, sb unix.Stat_t
+	return unix.Fstat(a, &sa) == nil && unix.Fstat(b, &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
 // openHandle opens netlink in a namespace, with a descriptor of it.

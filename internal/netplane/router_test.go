@@ -31,6 +31,7 @@ func testRouter(t *testing.T, split bool) {
 	c.addRule(sg, model.SecurityRuleSpec{Direction: "ingress", Ethertype: "IPv4", Protocol: "icmp"})
 	p1 := c.port(0, private, "10.0.0.5", sg)
 	p2 := c.port(1, private, "10.0.0.6", sg)
+	p3 := c.port(0, public, "172.24.4.30", sg) // a container right on the external network
 	router := model.RouterSpec{
 		ID: newID(), ProjectID: "projA",
 		Gateway: &model.RouterGateway{NetworkID: public, PortID: newID(), MAC: randMAC(), IP: "172.24.4.10",
@@ -42,7 +43,8 @@ func testRouter(t *testing.T, split bool) {
 	c.routers = []placedRouter{{spec: router, host: 0}}
 	c.apply(t)
 
-	c1, c2 := hosts[0].plug(t, p1), hosts[1].plug(t, p2)
+	c1, c2, c3 := hosts[0].plug(t, p1), hosts[1].plug(t, p2), hosts[0].plug(t, p3)
+	serve(t, c3.path, 80, "c3")
 	serve(t, c1.path, 80, "c1")
 	// An outside machine on the external bridge.
 	ext := hosts[0].name + "x"
@@ -78,6 +80,18 @@ func testRouter(t *testing.T, split bool) {
 	}
 	if got := dial(extPath, "172.24.4.1:9999"); got != "" {
 		t.Fatalf("the external network reached a service of the host: %q", got)
+	}
+	if got := dial(extPath, "172.24.4.30:80"); got != "c3 172.24.4.2" {
+		t.Fatalf("outside -> container on the flat network: %q", got)
+	}
+	if got := dial(hosts[0].path, "172.24.4.30:80"); got != "c3 172.24.4.1" {
+		t.Fatalf("host -> container on the flat network: %q", got)
+	}
+	if got := dial(c3.path, "172.24.4.1:9999"); got != "" {
+		t.Fatalf("a container on the flat network reached a service of the host: %q", got)
+	}
+	if got := dial(c3.path, "172.24.4.2:80"); got != "ext 172.24.4.30" {
+		t.Fatalf("container on the flat network -> outside: %q", got)
 	}
 	if got := dial(extPath, "10.0.0.6:80"); got != "" {
 		t.Fatalf("outside reached a private address: %q", got)

@@ -111,7 +111,8 @@ func TestBuildIndexSkipsInvalid(t *testing.T) {
 func TestEnsurePortNeedsState(t *testing.T) {
 	requireRoot(t)
 	name := "np" + uniq() + "e"
-	p, err := New(Config{NetNS: newNS(t, name)}, nil)
+	path := newNS(t, name)
+	p, err := New(Config{NetNS: path, HostNetNS: path}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +136,7 @@ func TestEnsurePortNeedsState(t *testing.T) {
 		{TunnelIP: "nope"}, {ExternalHostCIDR: "1.2.3.4"}, {RouterNSPrefix: "a/b"},
 		{PhysicalBridges: map[string]string{"public": "zbr-clash"}},
 	} {
+		bad.NetNS, bad.HostNetNS = path, path
 		if _, err := New(bad, nil); !errors.Is(err, errdefs.ErrInvalidArgument) {
 			t.Errorf("config %+v: %v", bad, err)
 		}

@@ -2,9 +2,11 @@ package netplane
 
 import (
 	"context"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openzun/zun/internal/model"
 )
@@ -82,6 +84,29 @@ func TestTenantNetworksAcrossHosts(t *testing.T) {
 		// a3 is not a member of a2's group.
 		if got := dial(ca3.path, "10.10.0.12:80"); got != "" {
 			t.Fatalf("a3 reached a2 from outside a2's group: %q", got)
+		}
+	})
+	t.Run("rule removal cuts established connections", func(t *testing.T) {
+		serveEcho(t, ca3.path, 8080)
+		c.addRule(sgX, model.SecurityRuleSpec{Direction: "ingress", Ethertype: "IPv4", Protocol: "tcp",
+			PortRangeMin: 8080, PortRangeMax: 8080})
+		c.apply(t)
+		var conn net.Conn
+		if err := inNetNS(ca1.path, func() (err error) {
+			conn, err = net.DialTimeout("tcp4", "10.10.0.13:8080", 2*time.Second)
+			return err
+		}); err != nil {
+			t.Fatalf("a1 -> a3:8080 with the rule: %v", err)
+		}
+		defer conn.Close()
+		if !echoes(conn, "one") {
+			t.Fatal("no echo on the allowed connection")
+		}
+		g := c.group(sgX)
+		g.Rules = g.Rules[:len(g.Rules)-1]
+		c.apply(t)
+		if echoes(conn, "two") {
+			t.Fatal("the connection outlived the removal of the rule that allowed it")
 		}
 	})
 	t.Run("anti-spoofing", func(t *testing.T) {
