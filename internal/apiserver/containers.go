@@ -87,6 +87,10 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	nf, err := s.takeNetFields(body, q.version.Minor)
+	if err != nil {
+		return 0, nil, err
+	}
 	c, err := parseCreate(body, q.version.Minor)
 	if err != nil {
 		return 0, nil, err
@@ -131,6 +135,10 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := s.allocatePorts(q, c, nf); err != nil {
+		s.releaseVolumes(q.ctx, c.UUID)
+		return 0, nil, err
+	}
 	// The quota check and the insert are one transaction under the
 	// project's quota lock: a burst of creates never passes the limit.
 	if err := s.store.Containers().CreateInQuota(q.ctx, c); err != nil {
@@ -159,6 +167,10 @@ func (s *Server) place(q *request, c *model.Container, volumeHost string) *model
 		return s.failCreate(q, c, err)
 	}
 	c.Host = host
+	if err := s.bindPorts(q.ctx, c); err != nil {
+		_ = s.store.Hosts().Release(ctx, c.UUID)
+		return s.failCreate(q, c, err)
+	}
 	creq := rpc.Request(c, zunctx.RequestID(q.ctx))
 	if creq.RegistryAuth, err = s.registryAuth(q.ctx, c.RegistryID); err != nil {
 		_ = s.store.Hosts().Release(ctx, c.UUID)

@@ -212,9 +212,10 @@ func (s *Server) reserveVolumes(q *request, c *model.Container) (host string, er
 	return host, nil
 }
 
-// releaseVolumes gives back the volumes of a container that never reached
-// a host (failed create, delete of an unplaced container).
+// releaseVolumes gives back the volumes and ports of a container that
+// never reached a host (failed create, delete of an unplaced container).
 func (s *Server) releaseVolumes(ctx context.Context, containerUUID string) {
+	s.releasePorts(ctx, containerUUID)
 	if err := store.ReleaseContainerVolumes(zunctx.System(ctx), s.store.Volumes(), containerUUID); err != nil {
 		s.log.Error("failed to release volumes", "uuid", containerUUID, "err", err)
 	}

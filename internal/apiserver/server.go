@@ -80,6 +80,7 @@ type Server struct {
 	now     func() time.Time
 	images  ImageService
 	secrets SecretBox
+	nets    NetworkService
 	routes  []route
 	// Extra handlers mounted beside /v1 (identity at /identity).
 	mounts map[string]http.Handler
@@ -97,6 +98,9 @@ type Deps struct {
 	// driver, commit and registries answer that the service is absent.
 	Images  ImageService
 	Secrets SecretBox
+	// Networks puts containers on tenant networks; nil keeps them on the
+	// engine's default bridge (--networking=none).
+	Networks NetworkService
 }
 
 // New builds the server.
@@ -125,7 +129,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		cfg: cfg, store: d.Store, sched: d.Scheduler, compute: d.Compute, auth: d.Auth,
 		policy: d.Policy, log: d.Logger.With("component", "api"), now: time.Now,
-		mounts: map[string]http.Handler{}, images: d.Images, secrets: d.Secrets,
+		mounts: map[string]http.Handler{}, images: d.Images, secrets: d.Secrets, nets: d.Networks,
 	}
 	s.routes = s.routeTable()
 	return s

@@ -46,9 +46,9 @@ func (s *Server) containerView(q *request, c *model.Container, fa fieldAccess) a
 		TaskState: strPtr(c.TaskState), CPU: c.CPU, Memory: strconv.FormatInt(c.Memory, 10),
 		Disk: int(c.Disk), CPUPolicy: orDefault(c.CPUPolicy, "shared"), Environment: nonNilMap(c.Environment),
 		Workdir: strPtr(c.Workdir), Ports: nonNilInts(c.Ports), Hostname: strPtr(c.Hostname),
-		Labels: nonNilMap(c.Labels), Addresses: map[string][]api.Address{},
+		Labels: nonNilMap(c.Labels), Addresses: addresses(c.Networks),
 		Interactive: c.Interactive, TTY: c.TTY, ImageDriver: strPtr(c.ImageDriver), RegistryID: strPtr(c.RegistryID),
-		SecurityGroups: []string{}, AutoRemove: c.AutoRemove, AutoHeal: c.AutoHeal,
+		SecurityGroups: nonNil(c.SecurityGroups), AutoRemove: c.AutoRemove, AutoHeal: c.AutoHeal,
 		CreatedAt: api.NewTime(c.CreatedAt), UpdatedAt: api.NewTime(c.UpdatedAt),
 	}
 	if c.RestartPolicy != nil {

@@ -92,6 +92,9 @@ func (c *Conductor) capsuleGone(ctx context.Context, g rpc.CapsuleGone) (any, er
 	if cp.Host != g.Host {
 		return nil, fmt.Errorf("capsule is not placed on the reporting host: %w", errdefs.ErrForbidden)
 	}
+	if err := c.releasePorts(ctx, g.UUID); err != nil {
+		return nil, err
+	}
 	if err := c.st.Capsules().Delete(ctx, g.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, err
 	}

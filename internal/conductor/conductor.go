@@ -35,6 +35,8 @@ type Conductor struct {
 	now   func() time.Time
 	// glance serves the glance image driver's downloads (WithImages).
 	glance GlanceImages
+	// nets is the network control plane (WithNetworks).
+	nets Networks
 }
 
 // New returns a conductor; sched may be nil.
@@ -59,6 +61,9 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodHostVolumes:     decode(c.hostVolumes),
 	}
 	maps.Copy(methods, c.capsuleMethods())
+	if c.nets != nil {
+		methods[rpc.MethodNetworkState] = decode(c.networkState)
+	}
 	for m, h := range c.imageMethods() {
 		methods[m] = h
 	}
@@ -234,6 +239,9 @@ func (c *Conductor) containerGone(ctx context.Context, g rpc.ContainerGone) (any
 		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
 	}
 	if err := c.releaseVolumes(ctx, g.UUID); err != nil {
+		return nil, err
+	}
+	if err := c.releasePorts(ctx, g.UUID); err != nil {
 		return nil, err
 	}
 	if err := c.st.Containers().Delete(ctx, g.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {

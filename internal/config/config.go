@@ -56,6 +56,10 @@ type Config struct {
 	ReservedHostMemory int64
 	// Scheduler.
 	Weigher string
+	// Networking is "tenant" (containers on the network service's tenant
+	// networks) or "none" (Docker's default bridge, no ports: the fake
+	// driver's scale and scheduler benchmarks).
+	Networking string
 	// Compute periodic tasks.
 	SyncInterval      time.Duration
 	HeartbeatInterval time.Duration
@@ -149,6 +153,7 @@ func Default() Config {
 		RAMAllocationRatio: 1.5,
 		ReservedHostMemory: 512,
 		Weigher:            "spread",
+		Networking:         "tenant",
 		SyncInterval:       60 * time.Second,
 		HeartbeatInterval:  10 * time.Second,
 		ServiceDownTime:    180 * time.Second,
@@ -203,6 +208,7 @@ func (c *Config) fields() []field {
 		{name: "ram-allocation-ratio", usage: "virtual RAM to physical RAM ratio of this compute host", f: &c.RAMAllocationRatio},
 		{name: "reserved-host-memory", usage: "MiB of host memory kept for the host", i: &c.ReservedHostMemory},
 		{name: "weigher", usage: "scheduler weigher: spread or binpack", str: &c.Weigher},
+		{name: "networking", usage: "container networking: tenant (the network service's networks) or none (Docker's default bridge)", str: &c.Networking},
 		{name: "sync-interval", usage: "period of the compute reconcile with the engine", dur: &c.SyncInterval},
 		{name: "heartbeat-interval", usage: "period of compute heartbeats", dur: &c.HeartbeatInterval},
 		{name: "service-down-time", usage: "a service without heartbeat for this long is down", dur: &c.ServiceDownTime},
@@ -377,6 +383,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CPUAllocationRatio <= 0 || c.RAMAllocationRatio <= 0 || c.ReservedHostMemory < 0 {
 		return errors.New("allocation ratios must be positive and reserved-host-memory not negative")
+	}
+	if c.Networking != "tenant" && c.Networking != "none" {
+		return fmt.Errorf("networking must be tenant or none, not %q", c.Networking)
 	}
 	if c.Weigher != "spread" && c.Weigher != "binpack" {
 		return fmt.Errorf("weigher must be spread or binpack, not %q", c.Weigher)

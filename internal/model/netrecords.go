@@ -96,6 +96,9 @@ type Port struct {
 	AllowedAddressPairs []AddressPair `json:"allowed_address_pairs"`
 	AdminStateUp        bool          `json:"admin_state_up"`
 	Status              string        `json:"status"`
+	// AutoDelete marks the ports the container service created for a
+	// container (deleted with it); the others are only unbound.
+	AutoDelete bool `json:"zun_auto_delete,omitempty"`
 }
 
 // Device owners the control plane sets itself; tenants may not.

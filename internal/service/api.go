@@ -18,6 +18,7 @@ import (
 	"github.com/openzun/zun/internal/config"
 	"github.com/openzun/zun/internal/glance"
 	"github.com/openzun/zun/internal/identity"
+	"github.com/openzun/zun/internal/neutronapi"
 	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/scheduler"
@@ -102,7 +103,13 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	subs, err := conductor.New(st, sched, log).WithImages(images).Serve(b)
+	nets := newNetworkService(cfg, st, b, log)
+	if cfg.AllInOne {
+		if err := ensureExternalNetwork(ctx, st, nets); err != nil {
+			return nil, fmt.Errorf("failed to create the external network: %w", err)
+		}
+	}
+	subs, err := conductor.New(st, sched, log).WithImages(images).WithNetworks(nets).Serve(b)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +118,7 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	srv := apiserver.New(apiserver.Config{PublicURL: cfg.PublicURL, ServiceDownTime: cfg.ServiceDownTime,
 		WSProxyURL: wsURL, ConsoleTokenTTL: cfg.ConsoleTokenTTL},
 		apiserver.Deps{Store: st, Scheduler: sched, Compute: rpc.ComputeClient{Bus: b}, Auth: auth, Policy: a.Policy, Logger: log,
-			Images: images, Secrets: secrets})
+			Images: images, Secrets: secrets, Networks: containerNetworks(cfg, nets)})
 	var used []string
 	for _, r := range srv.Routes() {
 		if r.Policy != "" {
@@ -124,6 +131,9 @@ func buildAPI(ctx context.Context, cfg config.Config, wsURL string, log *slog.Lo
 	vh := volumeapi.New(volumeapi.Config{PublicURL: cfg.PublicURL}, st.Volumes(), rpc.ComputeClient{Bus: b}, auth, a.Policy, log).Handler()
 	srv.Mount(volumeapi.Prefix+"/", vh)
 	srv.Mount(volumeapi.Prefix, vh)
+	nh := neutronapi.New(cfg.PublicURL, nets, auth, a.Policy, log).Handler()
+	srv.Mount(neutronapi.Prefix+"/", nh)
+	srv.Mount(neutronapi.Prefix, nh)
 	imh := http.StripPrefix("/image", images.Handler())
 	srv.Mount("/image/", imh)
 	srv.Mount("/image", imh)

@@ -25,12 +25,12 @@ func identityKeyFile(cfg config.Config) string {
 }
 
 // catalogEntries is the service catalog: the container service, and the
-// network, volume and image services at their configured URLs (or
-// placeholders under the public URL until those services exist).
+// network (/network), volume and image services zun-api serves, unless
+// --catalog-urls points them elsewhere.
 func catalogEntries(cfg config.Config) ([]identity.CatalogEntry, error) {
 	entries := []identity.CatalogEntry{
 		{Type: "container", Name: "zun", URL: cfg.PublicURL + "/v1"},
-		{Type: "network", Name: "neutron", URL: cfg.PublicURL + "/networking"},
+		{Type: "network", Name: "neutron", URL: cfg.PublicURL + "/network"},
 		{Type: "volumev3", Name: "cinderv3", URL: cfg.PublicURL + "/volume/v3/$(project_id)s"},
 		{Type: "image", Name: "glance", URL: cfg.PublicURL + "/image"},
 	}

@@ -1,0 +1,36 @@
+package conductor
+
+import (
+	"context"
+
+	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/rpc"
+)
+
+// Networks is the network control plane as the conductor uses it.
+type Networks interface {
+	// HostState is everything the data plane of host must hold.
+	HostState(ctx context.Context, host string) (model.HostNetworkState, error)
+	// ReleaseDevice frees the ports of a deleted container or capsule:
+	// deletes those the service created, unbinds the user's.
+	ReleaseDevice(ctx context.Context, deviceID string) error
+}
+
+// WithNetworks serves network_state from n and frees the ports of deleted
+// containers and capsules.
+func (c *Conductor) WithNetworks(n Networks) *Conductor {
+	c.nets = n
+	return c
+}
+
+func (c *Conductor) networkState(ctx context.Context, r rpc.NetworkStateRequest) (any, error) {
+	return c.nets.HostState(ctx, r.Host)
+}
+
+// releasePorts frees the ports of a container or capsule that is gone.
+func (c *Conductor) releasePorts(ctx context.Context, deviceID string) error {
+	if c.nets == nil {
+		return nil
+	}
+	return c.nets.ReleaseDevice(ctx, deviceID)
+}
