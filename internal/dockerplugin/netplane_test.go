@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openzun/zun/internal/model"
 	"github.com/openzun/zun/internal/netplane"
@@ -108,5 +109,16 @@ func TestDockerEngineNetplane(t *testing.T) {
 		if out, err := h.Docker("exec", cb1, "ping", "-c", "1", "-W", "1", target); err == nil || !strings.Contains(out, "100% packet loss") {
 			t.Fatalf("b1 (other network) reached %s: %v %s", target, err, out)
 		}
+	}
+	// Removing a container releases its port's devices.
+	start := time.Now()
+	if out, err := h.Docker("rm", "-f", ca2); err != nil {
+		t.Fatalf("rm: %v %s", err, out)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("rm took %s", d)
+	}
+	if out, _ := exec.Command("ip", "-n", h.Name, "link", "show", "zpeer"+a2.ID[:10]).CombinedOutput(); !strings.Contains(string(out), "does not exist") {
+		t.Errorf("peer of a removed container's port left: %s", out)
 	}
 }

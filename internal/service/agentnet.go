@@ -19,7 +19,7 @@ import (
 // Docker network plugin: only on the Docker driver (the fake driver's
 // containers have no kernel side).
 func agentNetworking(cfg config.Config) bool {
-	return cfg.Driver == "docker"
+	return cfg.Driver == "docker" && cfg.Networking != "none"
 }
 
 // startAgentNetworking gives agent its data plane (netplane) and serves
