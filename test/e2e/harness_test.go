@@ -135,13 +135,27 @@ func startProcWith(t testing.TB, wrap []string, name string, args ...string) *pr
 	}()
 	go func() { _ = p.cmd.Wait(); pw.Close(); close(p.done) }()
 	t.Cleanup(func() {
+		removeDockerNetworks(args)
 		p.stop(syscall.SIGTERM)
 		removeDataPlane(args)
 		if t.Failed() {
-			t.Logf("%s log (requests left out):\n%s", name, tail(withoutRequests(p.Log()), 40))
+			t.Logf("%s log (requests left out):\n%s", name, tail(withoutRequests(p.Log()), 400))
 		}
 	})
 	return p
+}
+
+// removeDockerNetworks removes the root engine's networks of a test
+// agent's plugin that no container uses, while the plugin still answers.
+func removeDockerNetworks(args []string) {
+	i := slices.Index(args, "--docker-plugin-name")
+	if i < 0 || i+1 >= len(args) || slices.Contains(args, "--docker-host") {
+		return
+	}
+	out, _ := exec.Command("docker", "network", "ls", "-q", "--filter", "driver="+args[i+1]).Output()
+	for _, id := range strings.Fields(string(out)) {
+		_ = exec.Command("docker", "network", "rm", id).Run()
+	}
 }
 
 // removeDataPlane deletes the data plane and router namespaces an agent
