@@ -146,6 +146,24 @@ type ContainerCreate struct {
 	Hints            map[string]string  `json:"hints,omitempty"`
 	Host             string             `json:"host,omitempty"`
 	Mounts           []Mount            `json:"mounts,omitempty"`
+	// Nets are the networks or ports to attach (Since: 1.2); none: the
+	// project's default network.
+	Nets []CreateNet `json:"nets,omitempty"`
+	// SecurityGroups are group names or IDs (Since: 1.1); exclusive with
+	// ExposedPorts.
+	SecurityGroups []string `json:"security_groups,omitempty"`
+	// ExposedPorts are {"80/tcp": {}} (Since: 1.24): a group zun-<uuid>
+	// lets them in.
+	ExposedPorts map[string]struct{} `json:"exposed_ports,omitempty"`
+}
+
+// CreateNet is one network of a create: exactly one of Network (name or
+// ID) and Port (ID), with optional fixed addresses on the network.
+type CreateNet struct {
+	Network   string `json:"network,omitempty"`
+	Port      string `json:"port,omitempty"`
+	V4FixedIP string `json:"v4-fixed-ip,omitempty"`
+	V6FixedIP string `json:"v6-fixed-ip,omitempty"`
 }
 
 // CreateRestart is the restart policy of a create request.

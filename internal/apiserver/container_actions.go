@@ -38,6 +38,8 @@ var validStates = map[string][]string{
 	"delete":         {api.StatusCreated, api.StatusError, api.StatusStopped, api.StatusDeleted, api.StatusDead},
 	"delete_force":   {api.StatusCreated, api.StatusCreating, api.StatusError, api.StatusRunning, api.StatusStopped, api.StatusUnknown, api.StatusDeleted, api.StatusDead, api.StatusRestarting, api.StatusRebuilding, api.StatusDeleting, api.StatusPaused},
 	"commit":         {api.StatusRunning, api.StatusStopped, api.StatusPaused},
+	"network_attach": {api.StatusCreated, api.StatusRunning, api.StatusStopped},
+	"network_detach": {api.StatusCreated, api.StatusRunning, api.StatusStopped},
 	"delete_stop":    {api.StatusRunning, api.StatusCreated, api.StatusError, api.StatusStopped, api.StatusDeleted, api.StatusDead},
 }
 

@@ -22,6 +22,7 @@ type createFlags struct {
 	cpu                                                          float64
 	disk                                                         int
 	env, labels, hints, mounts                                   []string
+	nets, securityGroups, exposePorts                            []string
 	autoRemove, interactive, autoHeal, privileged                bool
 }
 
@@ -53,6 +54,9 @@ func (f *createFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.healthcheck, "healthcheck", "", "Health check: cmd=command,interval=time,retries=integer,timeout=time (s|m|h)")
 	fl.StringVar(&f.host, "host", "", "Requested host to create the container on (admin; API 1.39+)")
 	fl.StringVar(&f.entrypoint, "entrypoint", "", "Overwrites the default ENTRYPOINT of the image (API 1.40+)")
+	fl.StringArrayVar(&f.nets, "net", nil, "A network to attach: network=<name or id>[,v4-fixed-ip=<ip>][,v6-fixed-ip=<ip>] or port=<port id> (may be repeated)")
+	fl.StringArrayVar(&f.securityGroups, "security-group", nil, "A security group by name or ID (may be repeated; exclusive with --expose-port)")
+	fl.StringArrayVarP(&f.exposePorts, "expose-port", "p", nil, "A port to let in: <port>[/tcp|udp] (may be repeated)")
 	addFormatFlag(cmd, &f.format, true)
 }
 
@@ -106,6 +110,22 @@ func (f *createFlags) request(cmd *cobra.Command, args []string) (api.ContainerC
 	if f.healthcheck != "" {
 		if req.Healthcheck, err = healthcheck(f.healthcheck); err != nil {
 			return req, err
+		}
+	}
+	if req.Nets, err = parseNets(f.nets); err != nil {
+		return req, err
+	}
+	if len(f.securityGroups) > 0 && len(f.exposePorts) > 0 {
+		return req, usagef("--security-group and --expose-port are mutually exclusive")
+	}
+	req.SecurityGroups = f.securityGroups
+	if len(f.exposePorts) > 0 {
+		req.ExposedPorts = map[string]struct{}{}
+		for _, p := range f.exposePorts {
+			if !strings.Contains(p, "/") {
+				p += "/tcp"
+			}
+			req.ExposedPorts[p] = struct{}{}
 		}
 	}
 	if f.entrypoint != "" {

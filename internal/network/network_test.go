@@ -158,9 +158,9 @@ func TestPortsRoutersAndHostState(t *testing.T) {
 	must(t, svc.CreateSubnet(a, sn))
 	// Bad input.
 	for _, bad := range []*model.Subnet{
-		{NetworkID: n.ID, CIDR: "10.0.0.0/25"},   // overlaps
-		{NetworkID: n.ID, CIDR: "10.5.0.1/24"},   // host bits
-		{NetworkID: n.ID, CIDR: "10.5.0.0/33"},   // malformed
+		{NetworkID: n.ID, CIDR: "10.0.0.0/25"}, // overlaps
+		{NetworkID: n.ID, CIDR: "10.5.0.1/24"}, // host bits
+		{NetworkID: n.ID, CIDR: "10.5.0.0/33"}, // malformed
 		{NetworkID: n.ID, CIDR: "10.6.0.0/24", AllocationPools: []model.IPRange{{Start: "10.7.0.2", End: "10.7.0.9"}}},
 		{NetworkID: n.ID, CIDR: "10.6.0.0/24", GatewayIP: "10.6.0.5", AllocationPools: []model.IPRange{{Start: "10.6.0.2", End: "10.6.0.9"}}},
 	} {

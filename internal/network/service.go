@@ -103,8 +103,20 @@ func (t *touched) host(h string) {
 }
 
 // write runs fn in a network transaction and then notifies the hosts whose
-// state the change touched.
+// state the change touched, before returning (an API request: the agent
+// hears of its ports before the create cast).
 func (s *Service) write(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
+	return s.writeNotify(ctx, fn, false)
+}
+
+// writeAsync is write notifying in the background: the conductor answers
+// an agent's call with it, and a cast back to that agent must not wait
+// for the agent, which waits for the answer.
+func (s *Service) writeAsync(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
+	return s.writeNotify(ctx, fn, true)
+}
+
+func (s *Service) writeNotify(ctx context.Context, fn func(tx store.NetTx, t *touched) error, async bool) (int64, error) {
 	var t touched
 	rev, err := s.st.Write(ctx, func(tx store.NetTx) error {
 		t = touched{}
@@ -113,7 +125,11 @@ func (s *Service) write(ctx context.Context, fn func(tx store.NetTx, t *touched)
 	if err != nil {
 		return 0, err
 	}
-	s.notifyTouched(ctx, &t, rev)
+	if async {
+		go s.notifyTouched(context.WithoutCancel(ctx), &t, rev)
+	} else {
+		s.notifyTouched(ctx, &t, rev)
+	}
 	return rev, nil
 }
 

@@ -358,7 +358,7 @@ func (s *Service) ReleaseDevice(ctx context.Context, deviceID string) error {
 	if deviceID == "" {
 		return nil
 	}
-	_, err := s.write(zunctx.System(ctx), func(tx store.NetTx, t *touched) error {
+	_, err := s.writeAsync(zunctx.System(ctx), func(tx store.NetTx, t *touched) error {
 		ports, err := store.ListNet[model.Port](tx, model.KindPort, store.NetFilter{DeviceID: deviceID})
 		if err != nil {
 			return err

@@ -11,7 +11,7 @@ import (
 
 // resource is one collection of the API.
 type resource struct {
-	singular, plural                     string
+	singular, plural                   string
 	create, list, show, update, delete handler
 }
 

@@ -46,13 +46,13 @@ func (a *aio) oscJSON(env []string, out any, args ...string) {
 	}
 }
 
-// TestOpenstackClientNetworks drives the network service with Debian's
+// TestNetworkServiceOpenstackClient drives the network service with Debian's
 // python3-openstackclient: networks, subnets, ports with fixed IPs,
 // security groups and rules, a router to the all-in-one's external
 // network, floating IPs; another project does not see private networks;
 // a container run on a network gets an address of its subnet, a port with
 // its uuid as device_id, bound to the host whose network_state names it.
-func TestOpenstackClientNetworks(t *testing.T) {
+func TestNetworkServiceOpenstackClient(t *testing.T) {
 	requireDocker(t)
 	requireTool(t, "openstack")
 	natsAddr := freePort(t)
@@ -161,8 +161,15 @@ func TestOpenstackClientNetworks(t *testing.T) {
 	if !strings.Contains(toJSON(st.Ports), "192.168.50.20") || len(st.Routers) != 1 {
 		t.Fatalf("network_state of %s: %+v", host, st)
 	}
-	a.cli(alice, "openstack", "appcontainer", "delete", "--force", id)
-	a.WaitGone(id, 60*time.Second)
+	out = a.cli(alice, "openstack", "appcontainer", "delete", "--stop", id)
+	if strings.Contains(out, "failed") {
+		t.Fatalf("delete: %s", out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(a.cliRefused(alice, "openstack", "appcontainer", "show", id), "404") {
+		time.Sleep(time.Second)
+	}
+	a.WaitGone(id, 5*time.Second)
 	waitFor(t, 20*time.Second, func() bool {
 		return !strings.Contains(a.cli(admin, "openstack", "port", "list", "--device-id", id), "compute:zun")
 	})

@@ -227,6 +227,25 @@ func rules() []rule {
 				return bad
 			},
 		},
+		{
+			name: "network-control-plane",
+			why: "the network service holds the rules only: no HTTP (internal/neutronapi), no SQL backend " +
+				"(store.Networks), no bus or data plane (the conductor and agents)",
+			scope: func(rel string) bool { return rel == "internal/network" },
+			check: func(g *graph, p *pkg) []string {
+				var bad []string
+				for _, dep := range p.Imports {
+					if r, ok := g.rel(dep); ok && (under(r, "internal/store/sqlstore") || under(r, "internal/bus") ||
+						under(r, "internal/apiserver") || under(r, "internal/neutronapi") || under(r, "internal/netplane")) {
+						bad = append(bad, "imports "+dep)
+					}
+					if dep == "net/http" {
+						bad = append(bad, "imports net/http")
+					}
+				}
+				return bad
+			},
+		},
 	}
 }
 
