@@ -132,6 +132,23 @@ func TestTenantDataPlane(t *testing.T) {
 		t.Errorf("eth0 of a1: %d %s", code, out)
 	}
 
+	// network_attach adds an interface on another network; network_detach
+	// takes it away.
+	var second struct{ Network struct{ ID string } }
+	a.DoAs(alice, "POST", "/network/v2.0/networks", map[string]any{"network": map[string]any{"name": "second"}}, 201, &second)
+	a.DoAs(alice, "POST", "/network/v2.0/subnets", map[string]any{"subnet": map[string]any{"network_id": second.Network.ID,
+		"cidr": "192.168.88.0/24", "ip_version": 4}}, 201, nil)
+	a.DoAs(alice, "POST", "/v1/containers/"+c1.UUID+"/network_attach?network="+second.Network.ID+"&fixed_ip=192.168.88.40", nil, 202, nil)
+	a.WaitStatus(c1.UUID, 60*time.Second, "Running")
+	if code, out := a.execIn(c1.UUID, "ip -o addr"); code != 0 || !strings.Contains(out, "192.168.88.40/24") {
+		t.Fatalf("attached interface not in the container: %d %s", code, out)
+	}
+	a.DoAs(alice, "POST", "/v1/containers/"+c1.UUID+"/network_detach?network="+second.Network.ID, nil, 202, nil)
+	a.WaitStatus(c1.UUID, 60*time.Second, "Running")
+	if code, out := a.execIn(c1.UUID, "ip -o addr"); code != 0 || strings.Contains(out, "192.168.88.40") {
+		t.Fatalf("detached interface still in the container: %d %s", code, out)
+	}
+
 	b1 := a.runOn(bob, map[string]any{"name": "b1"})
 	target := ip2
 	if b1.ipOf(t) == ip2 { // the same address in bob's own "private"
