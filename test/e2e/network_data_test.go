@@ -111,10 +111,12 @@ func tcpOpen(addr string, within time.Duration) bool {
 // TestTenantDataPlane is issue 4's data plane on the all-in-one, through
 // the API: two containers of a project on its default network ("get me a
 // network") ping each other; another project's container reaches neither;
-// an exposed port of a container behind a floating IP answers the host on
-// that port only; deleting the containers frees their ports.
+// an exposed port of a container behind a floating IP (openstack floating
+// ip create public, openstack appcontainer add floating ip) answers the
+// host on that port only; deleting the containers frees their ports.
 func TestTenantDataPlane(t *testing.T) {
 	requireDocker(t)
+	requireTool(t, "openstack")
 	a := startAIO(t)
 	alice := a.createMember("dp-demo", "dp-alice", "alice-secret-1")
 	bob := a.createMember("dp-other", "dp-bob", "bob-secret-12")
@@ -161,24 +163,14 @@ func TestTenantDataPlane(t *testing.T) {
 	// An exposed port behind a floating IP, from the host.
 	web := a.runOn(alice, map[string]any{"name": "web", "exposed_ports": map[string]any{"80/tcp": map[string]any{}},
 		"command": []string{"sh", "-c", "echo hi > /tmp/index.html; httpd -p 80 -h /tmp; httpd -p 81 -h /tmp; sleep 600"}})
-	var public struct {
-		Networks []struct{ ID string } `json:"networks"`
+	// The floating IP through Debian's openstack client, as a user would.
+	aliceEnv := withUser(a.openrcEnv(), "dp-alice", "alice-secret-1", "dp-demo")
+	var fip struct{ FloatingIP struct{ Address string } }
+	fip.FloatingIP.Address = strings.TrimSpace(a.cli(aliceEnv, "openstack", "floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address"))
+	if net.ParseIP(fip.FloatingIP.Address) == nil {
+		t.Fatalf("floating ip create: %q", fip.FloatingIP.Address)
 	}
-	a.DoAs(alice, "GET", "/network/v2.0/networks?name=public", nil, 200, &public)
-	if len(public.Networks) != 1 {
-		t.Fatalf("public network: %+v", public)
-	}
-	var webPort string
-	for _, l := range web.Addresses {
-		webPort = l[0].Port
-	}
-	var fip struct {
-		FloatingIP struct {
-			Address string `json:"floating_ip_address"`
-		} `json:"floatingip"`
-	}
-	a.DoAs(alice, "POST", "/network/v2.0/floatingips", map[string]any{"floatingip": map[string]any{
-		"floating_network_id": public.Networks[0].ID, "port_id": webPort}}, 201, &fip)
+	a.cli(aliceEnv, "openstack", "appcontainer", "add", "floating", "ip", web.UUID, fip.FloatingIP.Address)
 	if !tcpOpen(net.JoinHostPort(fip.FloatingIP.Address, "80"), 30*time.Second) {
 		t.Fatalf("exposed port 80 of the floating IP %s does not answer the host", fip.FloatingIP.Address)
 	}
