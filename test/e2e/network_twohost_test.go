@@ -65,9 +65,13 @@ func TestTwoHostVXLAN(t *testing.T) {
 	a.Do("POST", "/network/v2.0/networks", map[string]any{"network": map[string]any{"name": "span"}}, 201, &nw)
 	a.Do("POST", "/network/v2.0/subnets", map[string]any{"subnet": map[string]any{"network_id": nw.Network.ID,
 		"cidr": "192.168.77.0/24", "ip_version": 4}}, 201, nil)
-	var sg struct{ SecurityGroup struct{ ID string } `json:"security_group"` }
+	var sg struct {
+		SecurityGroup struct{ ID string } `json:"security_group"`
+	}
 	a.Do("POST", "/network/v2.0/security-groups", map[string]any{"security_group": map[string]any{"name": "pingable"}}, 201, &sg)
-	var rule struct{ Rule struct{ ID string } `json:"security_group_rule"` }
+	var rule struct {
+		Rule struct{ ID string } `json:"security_group_rule"`
+	}
 	a.Do("POST", "/network/v2.0/security-group-rules", map[string]any{"security_group_rule": map[string]any{
 		"security_group_id": sg.SecurityGroup.ID, "direction": "ingress", "protocol": "icmp", "remote_ip_prefix": "0.0.0.0/0"}}, 201, &rule)
 
