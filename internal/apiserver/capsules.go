@@ -88,7 +88,11 @@ func (s *Server) capsuleCreate(q *request) (int, any, error) {
 		m.RestartPolicy = &model.RestartPolicy{Name: policy}
 		m.Run = true
 	}
+	if err := s.allocateSandboxPorts(q, c); err != nil {
+		return 0, nil, err
+	}
 	if err := s.store.Capsules().Create(q.ctx, c); err != nil {
+		s.releasePorts(q.ctx, c.UUID)
 		if errors.Is(err, errdefs.ErrAlreadyExists) {
 			return 0, nil, errdefs.New(errdefs.ErrConflict, fmt.Sprintf("A capsule with name %s already exists.", c.Name))
 		}
@@ -109,6 +113,12 @@ func (s *Server) placeCapsule(q *request, cc capsuleCompute, c *model.Capsule) *
 		return s.failCapsule(q, c, err.Error())
 	}
 	c.Host = host
+	if s.nets != nil && len(c.Networks) > 0 {
+		if err := s.nets.BindDevice(q.ctx, c.UUID, host); err != nil {
+			_ = s.store.Hosts().Release(ctx, c.UUID)
+			return s.failCapsule(q, c, err.Error())
+		}
+	}
 	if err := cc.CastCapsule(q.ctx, rpc.MethodCapsuleCreate, rpc.CapsuleRequest{Capsule: *c, RequestID: zunctx.RequestID(q.ctx)}); err != nil {
 		s.log.Warn("failed to hand capsule to its host", "uuid", c.UUID, "host", host, "err", err)
 		_ = s.store.Hosts().Release(ctx, c.UUID)
@@ -231,6 +241,7 @@ func (s *Server) capsuleDelete(q *request) (int, any, error) {
 	ctx := zunctx.System(q.ctx)
 	if c.Host == "" {
 		// Never placed: nothing runs anywhere.
+		s.releasePorts(q.ctx, c.UUID)
 		if err := s.store.Capsules().Delete(ctx, c.UUID); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return 0, nil, err
 		}
@@ -282,7 +293,7 @@ func (s *Server) newCapsuleView(q *request, c *model.Capsule) api.Capsule {
 		},
 		UserID: c.UserID, ProjectID: c.ProjectID,
 		CreatedAt: api.NewTime(c.CreatedAt), UpdatedAt: api.NewTime(c.UpdatedAt),
-		Addresses: map[string][]api.Address{}, Status: c.Status, StatusReason: strPtr(c.StatusReason),
+		Addresses: addresses(c.Networks), Status: c.Status, StatusReason: strPtr(c.StatusReason),
 		RestartPolicy: &api.RestartPolicy{Name: model.CapsuleRestartPolicies[c.RestartPolicy], MaximumRetryCount: "0"},
 		Name:          c.Name, Labels: nonNilMap(c.Labels), Annotations: nonNilMap(c.Annotations),
 		Memory: strconv.FormatInt(c.Memory, 10), CPU: c.CPU,

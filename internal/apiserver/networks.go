@@ -350,3 +350,27 @@ func (s *Server) containerNetworkDetach(q *request) (int, any, error) {
 			return nil
 		}})
 }
+
+// allocateSandboxPorts gives a capsule's sandbox its port on the
+// project's default network (Zun's capsules take no nets), with the
+// members' container ports exposed as Zun does.
+func (s *Server) allocateSandboxPorts(q *request, c *model.Capsule) error {
+	if s.nets == nil {
+		return nil
+	}
+	var exposed []string
+	for _, m := range c.Members() {
+		for _, p := range m.CapsulePorts {
+			e := strconv.Itoa(p.ContainerPort) + "/" + strings.ToLower(orDefault(p.Protocol, "tcp"))
+			if !slices.Contains(exposed, e) {
+				exposed = append(exposed, e)
+			}
+		}
+	}
+	got, err := s.nets.CreateContainerPorts(q.ctx, c.UUID, nil, nil, exposed)
+	if err != nil {
+		return err
+	}
+	c.Networks = got.Ports
+	return nil
+}

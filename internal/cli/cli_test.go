@@ -201,6 +201,8 @@ func TestActionsSendQueries(t *testing.T) {
 		{[]string{"kill", "-s", "KILL", "web"}, "POST /v1/containers/web/kill?signal=KILL", "Request to kill signal to container web has been accepted.\n"},
 		{[]string{"rebuild", "--image", "nginx", "web"}, "POST /v1/containers/web/rebuild?image=nginx", "Request to rebuild container web has been accepted.\n"},
 		{[]string{"pause", "web"}, "POST /v1/containers/web/pause?", "Request to pause container web has been accepted.\n"},
+		{[]string{"network-attach", "--network", "private", "--fixed-ip", "10.0.0.9", "web"}, "POST /v1/containers/web/network_attach?fixed_ip=10.0.0.9&network=private", ""},
+		{[]string{"network-detach", "--port", "p1", "web"}, "POST /v1/containers/web/network_detach?port=p1", ""},
 		{[]string{"logs", "--tail", "2", "-t", "web"}, "GET /v1/containers/web/logs?stderr=true&stdout=true&tail=2&timestamps=true", "a\nb\n"},
 	}
 	for _, tc := range cases {

@@ -116,6 +116,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.addContainerCommands, a.addLifecycleCommands, a.addOpsCommands,
 		a.addActionCommands, a.addHostCommands, a.addServiceCommands,
 		a.addZoneCommands, a.addVersionCommands, a.addQuotaCommands, a.addCapsuleCommands, a.addImageCommands, a.addRegistryCommands,
+		a.addNetworkCommands,
 	} {
 		add(root)
 	}

@@ -33,9 +33,9 @@ type Capsule struct {
 	InitContainers []Member        `json:"init_containers,omitempty"`
 	Containers     []Member        `json:"containers"`
 
-	// Networks are the sandbox's ports (its members share its network
-	// namespace), as Container.Networks; empty keeps the sandbox on the
-	// engine's default bridge.
+	// Networks are the sandbox's ports (the members share its network
+	// namespace), created and bound by the control plane as a
+	// container's.
 	Networks []PortAttachment `json:"networks,omitempty"`
 
 	Host         string `json:"host,omitempty"`
