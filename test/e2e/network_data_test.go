@@ -190,3 +190,42 @@ func TestTenantDataPlane(t *testing.T) {
 		})
 	}
 }
+
+// TestCapsuleOnTenantNetwork: a capsule's sandbox gets a port of the
+// project's default network; a container of the project reaches the
+// capsule's web member at the sandbox's address.
+func TestCapsuleOnTenantNetwork(t *testing.T) {
+	requireDocker(t)
+	a := startAIO(t)
+	var created capsule
+	st, body := a.doRaw("POST", "/v1/capsules/", a.admin, "1.40", map[string]any{"template": webTemplate("net-web")})
+	if st != 202 {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	mustJSON(t, body, &created)
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", "zun-"+created.UUID).Run() })
+	c := a.WaitCapsule(created.UUID, 120*time.Second, "Running", "Error")
+	if c.Status != "Running" {
+		t.Fatalf("capsule status %s: %s", c.Status, deref(c.StatusReason))
+	}
+	ip := docker(t, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "zun-"+created.UUID)
+	if !strings.HasPrefix(ip, "10.0.0.") {
+		t.Fatalf("sandbox address %q", ip)
+	}
+	box := a.runOn(a.admin, map[string]any{"name": "client"})
+	var out string
+	for range 10 {
+		var code int
+		if code, out = a.execIn(box.UUID, "wget -q -O - http://"+ip+":8080/index.html"); code == 0 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if !strings.Contains(out, "hello-from-init") {
+		t.Fatalf("capsule's web member at %s: %q", ip, out)
+	}
+	a.Do("DELETE", "/v1/containers/"+box.UUID+"?force=true", nil, 204, nil)
+	a.Do("DELETE", "/v1/capsules/"+created.UUID, nil, 204, nil)
+	a.WaitCapsuleGone(created.UUID, 60*time.Second)
+	a.WaitGone(box.UUID, 60*time.Second)
+}
