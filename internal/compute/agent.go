@@ -51,6 +51,9 @@ type Agent struct {
 	// repairs spaces the repairs of capsules whose sandbox or members
 	// died (capsule_repair.go).
 	repairs repairBackoff
+	// nets keeps the host's data plane in sync; nil without networking
+	// (EnableNetworking).
+	nets *NetworkManager
 }
 
 // New returns an agent; Run starts it.
@@ -125,6 +128,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-time.After(2 * time.Second):
 		}
 	}
+	var loops sync.WaitGroup
+	a.startNetworking(ctx, &loops)
 	if err := a.reconcile(ctx, true); err != nil {
 		a.log.Warn("start-up reconcile failed", "err", err)
 	}
@@ -133,7 +138,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	close(a.ready)
 
-	var loops sync.WaitGroup
 	loops.Add(4)
 	go func() { defer loops.Done(); a.imageGCLoop(ctx) }()
 	go func() { defer loops.Done(); a.every(ctx, a.cfg.HeartbeatInterval, a.heartbeat) }()
@@ -202,6 +206,7 @@ func (a *Agent) register(ctx context.Context) error {
 		RAMAllocationRatio:  a.cfg.RAMAllocationRatio,
 		DiskAllocationRatio: a.cfg.DiskAllocationRatio,
 		ReservedMemory:      a.cfg.ReservedMemory,
+		TunnelIP:            a.cfg.TunnelIP,
 	}
 	return a.cond.RegisterHost(ctx, rpc.HostReport{Node: n, Binary: a.cfg.Binary, AvailabilityZone: a.cfg.AvailabilityZone, TotalContainers: info.TotalContainers})
 }
@@ -236,6 +241,8 @@ func (a *Agent) handlers() map[string]func(context.Context, rpc.ContainerRequest
 		rpc.MethodImagePull:       a.opImagePull,
 		rpc.MethodImageDelete:     a.opImageDelete,
 		rpc.MethodCommit:          a.opCommit,
+		rpc.MethodNetworkAttach:   a.opNetworkAttach,
+		rpc.MethodNetworkDetach:   a.opNetworkDetach,
 	}
 }
 
@@ -258,6 +265,10 @@ func (a *Agent) serve() error {
 		a.subs = append(a.subs, sub)
 	}
 	if err := a.serveCapsules(); err != nil {
+		a.unsubscribe()
+		return err
+	}
+	if err := a.serveNetwork(); err != nil {
 		a.unsubscribe()
 		return err
 	}

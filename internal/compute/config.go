@@ -54,6 +54,9 @@ type Config struct {
 	// ImageCacheDir keeps the verified archives the glance image driver
 	// downloaded (default: a directory under the OS temp dir).
 	ImageCacheDir string
+	// TunnelIP is the host's VXLAN endpoint, reported with the inventory
+	// (model.ComputeNode.TunnelIP).
+	TunnelIP string
 	// ImageGC configures the unused-image GC (imagegc.go).
 	ImageGC ImageGCConfig
 }

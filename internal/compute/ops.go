@@ -22,11 +22,16 @@ func ptr[T any](v T) *T { return &v }
 // operation runs (it is not on the operation's critical path); the finish
 // is sent after it.
 func (a *Agent) action(ctx context.Context, c *model.Container, requestID, event string) func(error) {
+	return a.actionNamed(ctx, c, requestID, "compute__do_container_"+event)
+}
+
+// actionNamed is action with the event's full name.
+func (a *Agent) actionNamed(ctx context.Context, c *model.Container, requestID, name string) func(error) {
 	if requestID == "" {
 		return func(error) {}
 	}
 	start := time.Now().UTC()
-	ev := model.Event{Event: "compute__do_container_" + event, StartTime: start}
+	ev := model.Event{Event: name, StartTime: start}
 	uuid, first := c.UUID, ev // the goroutine gets its own copies
 	started := a.async(func() {
 		if err := a.cond.ActionEvent(ctx, rpc.ActionEventRequest{ContainerUUID: uuid, RequestID: requestID, Event: first}); err != nil {

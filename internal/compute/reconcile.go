@@ -76,6 +76,7 @@ func (a *Agent) reconcile(ctx context.Context, startup bool) error {
 	}
 	a.reconcileCapsules(ctx, startup, capsuleStates)
 	a.sweepVolumes(ctx)
+	a.pruneNetworks(ctx)
 	return nil
 }
 

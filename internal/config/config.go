@@ -42,6 +42,8 @@ type Config struct {
 	Host             string
 	AvailabilityZone string
 	DockerHost       string
+	// AgentNetwork is the compute agent's data plane (agentnet.go).
+	AgentNetwork AgentNetworkConfig
 	// EmbeddedCompute runs a compute agent inside the all-in-one (default
 	// true); with false, agents join over NATSListen.
 	EmbeddedCompute bool
@@ -191,7 +193,7 @@ type field struct {
 }
 
 func (c *Config) fields() []field {
-	return []field{
+	return append([]field{
 		{name: "all-in-one", usage: "run API, scheduler, compute agent, embedded NATS, identity and SQLite in one process", b: &c.AllInOne},
 		{name: "data-dir", usage: "directory of the database, keys and generated credentials", str: &c.DataDir},
 		{name: "listen", usage: "API listen address host:port", str: &c.Listen},
@@ -250,7 +252,7 @@ func (c *Config) fields() []field {
 		{name: "image-gc-low-percent", usage: "disk usage the pressure-driven GC brings the engine down to", i: &c.ImageGCLowPercent},
 		{name: "image-gc-pinned", usage: "comma-separated image references the GC never removes", str: &c.ImageGCPinned},
 		{name: "config", usage: "YAML configuration file", str: &c.ConfigFile},
-	}
+	}, c.agentNetworkFields()...)
 }
 
 func (f field) set(v string) error {
@@ -428,6 +430,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("only must be empty or identity, not %q", c.Only)
 	}
 	if err := c.validateAuth(); err != nil {
+		return err
+	}
+	if err := c.validateAgentNetwork(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

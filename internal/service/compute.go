@@ -15,6 +15,7 @@ import (
 	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/container/docker"
 	"github.com/openzun/zun/internal/container/fake"
+	"github.com/openzun/zun/internal/dockerplugin"
 )
 
 // RunCompute runs a standalone zun-compute until ctx ends. It needs only
@@ -37,7 +38,11 @@ func NewDriver(ctx context.Context, cfg config.Config, log *slog.Logger) (contai
 	if cfg.Driver == "fake" {
 		return fake.New(fake.Options{}), nil
 	}
-	drv, err := docker.New(ctx, docker.Config{Host: cfg.DockerHost, ZunHost: cfg.Host}, log.With("component", "docker"))
+	dc := docker.Config{Host: cfg.DockerHost, ZunHost: cfg.Host}
+	if agentNetworking(cfg) {
+		dc.NetworkPlugin = cfg.AgentNetwork.DockerPluginName
+	}
+	drv, err := docker.New(ctx, dc, log.With("component", "docker"))
 	if err != nil {
 		return nil, fmt.Errorf("failed to connect to the Docker engine: %w", err)
 	}
@@ -68,9 +73,19 @@ func RunAgentWith(ctx context.Context, cfg config.Config, b bus.Bus, drv contain
 		log.Warn("console link off: attach and interactive exec unavailable on this host", "err", err)
 	}
 	cc.ConsoleSecret = sec
+	if agentNetworking(cfg) {
+		cc.TunnelIP = tunnelIP(cfg)
+	}
 	agent, err := compute.New(cc, drv, b, log)
 	if err != nil {
 		return err
+	}
+	if names, ok := drv.(dockerplugin.NetworkNamer); ok && agentNetworking(cfg) {
+		stop, err := startAgentNetworking(cfg, agent, names, cc.TunnelIP, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	return agent.Run(ctx)
 }

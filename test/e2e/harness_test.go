@@ -14,11 +14,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/openzun/zun/internal/config"
 )
 
 var binDir string
@@ -102,7 +105,21 @@ func (p *proc) write(b []byte) {
 
 func startProc(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(filepath.Join(binDir, name), args...), done: make(chan struct{})}
+	return startProcWith(t, nil, name, args...)
+}
+
+// startProcWith runs a binary of this build; wrap (e.g. nsenter into a
+// second host's namespace) prefixes the command line.
+func startProcWith(t testing.TB, wrap []string, name string, args ...string) *proc {
+	t.Helper()
+	if name == "zun-compute" && !slices.Contains(args, "--docker-plugin-name") {
+		// Never take the Docker network plugin socket of a running
+		// all-in-one (zun) or of another agent.
+		args = append(slices.Clip(args), "--docker-plugin-name", "zun-"+uniqueHost())
+	}
+	argv := append(slices.Clip(wrap), filepath.Join(binDir, name))
+	argv = append(argv, args...)
+	p := &proc{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	p.cmd.Stdout, p.cmd.Stderr = pw, pw
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -118,12 +135,48 @@ func startProc(t testing.TB, name string, args ...string) *proc {
 	}()
 	go func() { _ = p.cmd.Wait(); pw.Close(); close(p.done) }()
 	t.Cleanup(func() {
+		removeDockerNetworks(args)
 		p.stop(syscall.SIGTERM)
+		removeDataPlane(args)
 		if t.Failed() {
-			t.Logf("%s log (requests left out):\n%s", name, tail(withoutRequests(p.Log()), 40))
+			t.Logf("%s log (requests left out):\n%s", name, tail(withoutRequests(p.Log()), 400))
 		}
 	})
 	return p
+}
+
+// removeDockerNetworks removes the root engine's networks of a test
+// agent's plugin that no container uses, while the plugin still answers.
+func removeDockerNetworks(args []string) {
+	i := slices.Index(args, "--docker-plugin-name")
+	if i < 0 || i+1 >= len(args) || slices.Contains(args, "--docker-host") {
+		return
+	}
+	out, _ := exec.Command("docker", "network", "ls", "-q", "--filter", "driver="+args[i+1]).Output()
+	for _, id := range strings.Fields(string(out)) {
+		_ = exec.Command("docker", "network", "rm", id).Run()
+	}
+}
+
+// removeDataPlane deletes the data plane and router namespaces an agent
+// of this test left (they outlive an agent by design, so containers keep
+// their network across an agent restart).
+func removeDataPlane(args []string) {
+	i := slices.Index(args, "--docker-plugin-name")
+	if i < 0 || i+1 >= len(args) {
+		return
+	}
+	dp, routerPrefix := config.AgentNetworkConfig{DockerPluginName: args[i+1]}.DataPlaneNames()
+	if dp == "" {
+		return // the default plugin's: never a test's
+	}
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if name != "" && (name == dp || routerPrefix != "" && strings.HasPrefix(name, routerPrefix)) {
+			_ = exec.Command("ip", "netns", "del", name).Run()
+		}
+	}
 }
 
 func tail(s string, n int) string {
@@ -170,8 +223,10 @@ func startAIO(t testing.TB, extra ...string) *aio {
 
 func startAIOAt(t testing.TB, dir, addr string, extra ...string) *aio {
 	t.Helper()
+	// A plugin name of its own: the agent's Docker network plugin never
+	// takes the socket of a running all-in-one's (zun).
 	args := append([]string{"--all-in-one", "--data-dir", dir, "--listen", addr, "--sync-interval", "5s", "--host", uniqueHost(),
-		"--wsproxy-listen", "127.0.0.1:0"}, extra...)
+		"--wsproxy-listen", "127.0.0.1:0", "--docker-plugin-name", "zun-" + uniqueHost()}, extra...)
 	a := &aio{t: t, URL: "http://" + addr, DataDir: dir, args: args}
 	a.Proc = startProc(t, "zun-api", args...)
 	a.waitReady()

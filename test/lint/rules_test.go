@@ -209,6 +209,25 @@ func rules() []rule {
 			},
 		},
 		{
+			name: "dockerplugin-narrow",
+			why: "the Docker network plugin learns networks and ports only from the host's state " +
+				"handed to it by the agent: no store, bus or engine client of its own",
+			scope: func(rel string) bool { return under(rel, "internal/dockerplugin") },
+			check: func(g *graph, p *pkg) []string {
+				var bad []string
+				for _, dep := range p.Deps {
+					if r, ok := g.rel(dep); ok && (under(r, "internal/store") || under(r, "internal/bus") || under(r, "internal/container")) {
+						bad = append(bad, "imports "+g.chain(p.ImportPath, dep))
+						continue
+					}
+					if hasPrefixPath(dep, "github.com/moby", "github.com/nats-io", "modernc.org/sqlite", "github.com/jackc/pgx") {
+						bad = append(bad, "imports "+g.chain(p.ImportPath, dep))
+					}
+				}
+				return bad
+			},
+		},
+		{
 			name: "network-control-plane",
 			why: "the network service holds the rules only: no HTTP (internal/neutronapi), no SQL backend " +
 				"(store.Networks), no bus or data plane (the conductor and agents)",

@@ -159,6 +159,9 @@ func (d *Driver) CreateSandbox(ctx context.Context, c *model.Capsule) (string, e
 		LogConfig:      dcontainer.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "1"}},
 		Runtime:        d.cfg.DefaultRuntime,
 	}
+	if len(c.Networks) > 0 {
+		return d.createOnPorts(ctx, &model.Container{UUID: c.UUID}, c.Networks, cfg, host)
+	}
 	return d.createWith(ctx, &model.Container{UUID: c.UUID}, cfg, host)
 }
 

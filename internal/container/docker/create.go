@@ -10,6 +10,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	dcontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
 	"github.com/openzun/zun/internal/container"
@@ -34,16 +35,44 @@ func (d *Driver) Create(ctx context.Context, c *model.Container) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return d.createWith(ctx, c, cfg, host)
+	if len(c.Networks) == 0 {
+		return d.createWith(ctx, c, cfg, host)
+	}
+	return d.createOnPorts(ctx, c, c.Networks, cfg, host)
+}
+
+// createOnPorts creates a container on its ports' networks: the first in
+// the create, the others connected before it starts.
+func (d *Driver) createOnPorts(ctx context.Context, c *model.Container, ports []model.PortAttachment, cfg *dcontainer.Config, host *dcontainer.HostConfig) (string, error) {
+	d.nets.mu.RLock()
+	defer d.nets.mu.RUnlock()
+	mode, netCfg, err := d.portNetworking(ctx, ports)
+	if err != nil {
+		return "", err
+	}
+	host.NetworkMode = mode
+	id, err := d.createWithNetworks(ctx, c, cfg, host, netCfg)
+	if err != nil {
+		return "", err
+	}
+	if err := d.connectPorts(ctx, id, ports[1:]); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // createWith creates c's container from a finished spec, idempotently.
 func (d *Driver) createWith(ctx context.Context, c *model.Container, cfg *dcontainer.Config, host *dcontainer.HostConfig) (string, error) {
+	return d.createWithNetworks(ctx, c, cfg, host, nil)
+}
+
+func (d *Driver) createWithNetworks(ctx context.Context, c *model.Container, cfg *dcontainer.Config, host *dcontainer.HostConfig, netCfg *network.NetworkingConfig) (string, error) {
 	name := c.DockerName()
 	res, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Name:       name,
-		Config:     cfg,
-		HostConfig: host,
+		Name:             name,
+		Config:           cfg,
+		HostConfig:       host,
+		NetworkingConfig: netCfg,
 	})
 	if cerrdefs.IsConflict(err) {
 		return d.existing(ctx, c)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/moby/moby/client"
 
@@ -43,6 +44,10 @@ type Config struct {
 	// SandboxImage is the capsule sandbox image (default
 	// container.SandboxImage).
 	SandboxImage string `json:"sandbox_image" yaml:"sandbox_image"`
+	// NetworkPlugin is the agent's Docker network and IPAM plugin: the
+	// driver of the Docker networks of containers' ports (network.go).
+	// Empty leaves the host without tenant networking.
+	NetworkPlugin string `json:"network_plugin" yaml:"network_plugin"`
 }
 
 func (c *Config) setDefaults() {
@@ -70,6 +75,15 @@ type Driver struct {
 	log    *slog.Logger
 	quota  bool   // storage driver enforces StorageOpt size
 	osType string // daemon OS, for stats math
+	nets   *netLocks
+}
+
+// netLocks: mu is held for reading while a container is created on its
+// networks, for writing while unused networks are pruned; create
+// serializes network creations.
+type netLocks struct {
+	mu     sync.RWMutex
+	create sync.Mutex
 }
 
 var (
@@ -88,7 +102,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Driver, error) 
 	if err != nil {
 		return nil, translate(fmt.Sprintf("create docker client for %s", cfg.Host), err)
 	}
-	d := &Driver{cfg: cfg, cli: cli, log: logger.With("component", "docker")}
+	d := &Driver{cfg: cfg, cli: cli, log: logger.With("component", "docker"), nets: &netLocks{}}
 	ping, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
 	if err != nil {
 		_ = cli.Close()
