@@ -207,6 +207,7 @@ func (a *Agent) register(ctx context.Context) error {
 		DiskAllocationRatio: a.cfg.DiskAllocationRatio,
 		ReservedMemory:      a.cfg.ReservedMemory,
 		TunnelIP:            a.cfg.TunnelIP,
+		PhysicalNetworks:    a.cfg.PhysicalNetworks,
 	}
 	return a.cond.RegisterHost(ctx, rpc.HostReport{Node: n, Binary: a.cfg.Binary, AvailabilityZone: a.cfg.AvailabilityZone, TotalContainers: info.TotalContainers})
 }

@@ -57,6 +57,9 @@ type Config struct {
 	// TunnelIP is the host's VXLAN endpoint, reported with the inventory
 	// (model.ComputeNode.TunnelIP).
 	TunnelIP string
+	// PhysicalNetworks are the physical networks this host bridges,
+	// reported with the inventory (model.ComputeNode.PhysicalNetworks).
+	PhysicalNetworks []string
 	// ImageGC configures the unused-image GC (imagegc.go).
 	ImageGC ImageGCConfig
 }

@@ -19,12 +19,17 @@ func find[T any](ctx context.Context, src StateSource, f func(model.HostNetworkS
 		return v, true, nil
 	}
 	st, err := src.Refresh(ctx)
+	// A record of the state that failed to apply (another network, a
+	// router) must not stop the ports it does not concern: the data plane
+	// applied the rest, and EnsurePort reports this port's own failure.
+	if v, ok := f(st); ok {
+		return v, true, nil
+	}
 	if err != nil {
 		var zero T
 		return zero, false, err
 	}
-	v, ok := f(st)
-	return v, ok, nil
+	return *new(T), false, nil
 }
 
 func networkByID(id string) func(model.HostNetworkState) (model.NetworkSpec, bool) {

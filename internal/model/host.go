@@ -21,6 +21,10 @@ type ComputeNode struct {
 	// TunnelIP is the host's VXLAN endpoint address (--tunnel-ip), where
 	// other hosts send the traffic of tenant networks.
 	TunnelIP string `json:"tunnel_ip,omitempty"`
+	// PhysicalNetworks are the physical networks the host has a bridge for
+	// (--physical-bridge): only such a host can hold a router whose
+	// gateway is on a flat network of one of them.
+	PhysicalNetworks []string `json:"physical_networks,omitempty"`
 	// Allocation ratios and reserved amounts applied by the claim.
 	CPUAllocationRatio  float64   `json:"cpu_allocation_ratio"`
 	RAMAllocationRatio  float64   `json:"ram_allocation_ratio"`

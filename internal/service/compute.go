@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/openzun/zun/internal/bus"
@@ -75,6 +76,14 @@ func RunAgentWith(ctx context.Context, cfg config.Config, b bus.Bus, drv contain
 	cc.ConsoleSecret = sec
 	if agentNetworking(cfg) {
 		cc.TunnelIP = tunnelIP(cfg)
+		bridges, err := config.ParsePhysicalBridges(cfg.AgentNetwork.PhysicalBridges)
+		if err != nil {
+			return err
+		}
+		for phys := range bridges {
+			cc.PhysicalNetworks = append(cc.PhysicalNetworks, phys)
+		}
+		sort.Strings(cc.PhysicalNetworks)
 	}
 	agent, err := compute.New(cc, drv, b, log)
 	if err != nil {

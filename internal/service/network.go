@@ -34,7 +34,10 @@ func (n busNotifier) NetworkChanged(ctx context.Context, host string, rev int64)
 }
 
 // firstUpHost places routers on the first enabled, up compute host by
-// name (the all-in-one's own agent).
+// name that bridges a physical network (the all-in-one's own agent; a
+// "network node" among several hosts): a router's gateway sits on the
+// flat external network, which only such a host can reach. With none,
+// the router is not placed (its networks still work host to host).
 type firstUpHost struct {
 	st       store.Store
 	downTime time.Duration
@@ -48,9 +51,13 @@ func (p firstUpHost) RouterHost(ctx context.Context) (string, error) {
 	now := time.Now()
 	var up []string
 	for _, s := range svcs {
-		if s.Binary == "zun-compute" && !s.Disabled && s.IsUp(now, p.downTime) {
-			up = append(up, s.Host)
+		if s.Binary != "zun-compute" || s.Disabled || !s.IsUp(now, p.downTime) {
+			continue
 		}
+		if n, err := p.st.Hosts().Get(zunctx.System(ctx), s.Host); err != nil || len(n.PhysicalNetworks) == 0 {
+			continue
+		}
+		up = append(up, s.Host)
 	}
 	if len(up) == 0 {
 		return "", nil

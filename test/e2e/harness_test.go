@@ -114,8 +114,14 @@ func startProcWith(t testing.TB, wrap []string, name string, args ...string) *pr
 	t.Helper()
 	if name == "zun-compute" && !slices.Contains(args, "--docker-plugin-name") {
 		// Never take the Docker network plugin socket of a running
-		// all-in-one (zun) or of another agent.
-		args = append(slices.Clip(args), "--docker-plugin-name", "zun-"+uniqueHost())
+		// all-in-one (zun) or of another agent; an agent started again
+		// with the same --host keeps its plugin (and so its Docker
+		// networks and data plane namespace), as a real restart does.
+		plugin := "zun-" + uniqueHost()
+		if i := slices.Index(args, "--host"); i >= 0 && i+1 < len(args) {
+			plugin = "zun-" + args[i+1]
+		}
+		args = append(slices.Clip(args), "--docker-plugin-name", plugin)
 	}
 	argv := append(slices.Clip(wrap), filepath.Join(binDir, name))
 	argv = append(argv, args...)
