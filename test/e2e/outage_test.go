@@ -84,4 +84,3 @@ func TestDatabaseOutage(t *testing.T) {
 		a.WaitGone(u, 60*time.Second)
 	}
 }
-
