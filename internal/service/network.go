@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"time"
 
@@ -78,7 +79,15 @@ func (t hostTunnels) TunnelIP(ctx context.Context, host string) (string, error) 
 }
 
 func newNetworkService(cfg config.Config, st store.Store, b bus.Bus, log *slog.Logger) *network.Service {
-	return network.New(st.Networks(), network.DefaultConfig(), network.Deps{
+	ncfg := network.DefaultConfig()
+	// New segments are taken from a random point of the VNI space (the
+	// lowest free one above it): every cloud's control plane starts at 1
+	// otherwise, and two clouds on one underlay (the e2e suite's
+	// all-in-ones, whose leftover data planes outlive a killed test) then
+	// collide on the same VNI and UDP port. Stored segments never change.
+	ncfg.VNIMin = 1 + rand.IntN(1<<24-70000)
+	ncfg.VNIMax = 1<<24 - 1
+	return network.New(st.Networks(), ncfg, network.Deps{
 		Notifier: busNotifier{b: b, log: log.With("component", "network")},
 		Picker:   firstUpHost{st: st, downTime: cfg.ServiceDownTime},
 		Tunnels:  hostTunnels{hosts: st.Hosts()},
