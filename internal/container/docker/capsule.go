@@ -159,10 +159,22 @@ func (d *Driver) CreateSandbox(ctx context.Context, c *model.Capsule) (string, e
 		LogConfig:      dcontainer.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "1"}},
 		Runtime:        d.cfg.DefaultRuntime,
 	}
-	if len(c.Networks) > 0 {
-		return d.createOnPorts(ctx, &model.Container{UUID: c.UUID}, c.Networks, cfg, host)
+	if len(c.Networks) == 0 {
+		return d.createWith(ctx, &model.Container{UUID: c.UUID}, cfg, host)
 	}
-	return d.createWith(ctx, &model.Container{UUID: c.UUID}, cfg, host)
+	id, err := d.createOnPorts(ctx, &model.Container{UUID: c.UUID}, c.Networks, cfg, host)
+	if err != nil || len(bindings) == 0 {
+		return id, err
+	}
+	// A hostPort is published by the engine's own port mapping, which only
+	// reaches containers on its bridge: the sandbox of a capsule with host
+	// ports is also on Docker's default bridge (its egress then leaves that
+	// way; its tenant address stays the capsule's address).
+	_, err = d.cli.NetworkConnect(ctx, "bridge", client.NetworkConnectOptions{Container: id})
+	if err != nil && !cerrdefs.IsConflict(err) && !cerrdefs.IsAlreadyExists(err) {
+		return id, translate("connect the sandbox to the engine's bridge for its host ports", err)
+	}
+	return id, nil
 }
 
 // CreateMember creates m inside the namespaces of c's sandbox, with the
