@@ -61,6 +61,22 @@ func (a *Agent) sweepVolumes(ctx context.Context) {
 			}
 		}
 	}
+	// Capsules own volumes too (AttachedTo is the capsule): a capsule of
+	// this host keeps its volumes mounted.
+	capsules, err := a.cond.HostCapsules(ctx, a.cfg.Host)
+	if err != nil {
+		a.log.Warn("failed to list host capsules", "err", err)
+		return
+	}
+	for _, c := range capsules {
+		owners[c.UUID] = true
+		for _, v := range c.Volumes {
+			if v.VolumeID != "" {
+				known[v.VolumeID] = true
+				keep[v.VolumeID] = true
+			}
+		}
+	}
 	released := false
 	for _, v := range vols {
 		known[v.UUID] = true
