@@ -2,23 +2,15 @@ package dockerplugin
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/testutil/needs"
 )
 
-func needDocker(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	if err := exec.Command("docker", "version").Run(); err != nil {
-		t.Skip("no Docker engine")
-	}
-}
+func needDocker(t *testing.T) { t.Helper(); needs.Docker(t) }
 
 // startPlugin registers a plugin under a unique name in Docker's plugin
 // directory, so it never collides with a running all-in-one's "zun".

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/openzun/zun/internal/config"
+	"github.com/openzun/zun/internal/testutil/needs"
 )
 
 var binDir string
@@ -83,17 +84,9 @@ func removeTestLeftovers() {
 	}
 }
 
-// requireDocker skips when the machine has no Docker engine or is not root
-// (a missing capability, never a missing feature).
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	if _, err := os.Stat("/var/run/docker.sock"); err != nil {
-		t.Skip("needs a Docker engine at /var/run/docker.sock")
-	}
-}
+// requireDocker needs root and the machine's Docker engine (needs.Docker:
+// skipped on a machine without them, a failure under CI).
+func requireDocker(t *testing.T) { t.Helper(); needs.Docker(t) }
 
 // uniqueHost names a compute host no other test (or test binary) uses, so
 // agents sharing the engine never reconcile each other's containers.

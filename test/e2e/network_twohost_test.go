@@ -48,7 +48,7 @@ func (ha *hostAgent) start(t *testing.T) {
 // next rule change.
 func TestTwoHostVXLAN(t *testing.T) {
 	requireDocker(t)
-	hosttest.Skip(t)
+	hosttest.Require(t)
 	h1 := hosttest.Start(t, hosttest.Options{})
 	h2 := hosttest.Start(t, hosttest.Options{})
 	natsPort := strings.TrimPrefix(freePort(t), "127.0.0.1:")

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"github.com/openzun/zun/internal/testutil/needs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,12 +29,7 @@ func (a *aio) openrcEnv() []string {
 	return env
 }
 
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s is not installed (scripts/setup.sh installs it)", name)
-	}
-}
+func requireTool(t *testing.T, name string) { t.Helper(); needs.Binaries(t, name) }
 
 // cli runs a client command with the admin's environment and returns its
 // output, failing the test on a non-zero exit.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/openzun/zun/internal/container"
 	"github.com/openzun/zun/internal/errdefs"
 	"github.com/openzun/zun/internal/model"
+	"github.com/openzun/zun/internal/testutil/needs"
 )
 
 const (
@@ -30,16 +30,8 @@ const (
 	waitTimeout = 20 * time.Second
 )
 
-// requireDocker skips when this machine has no Docker engine to drive.
-func requireDocker(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(dockerSock); err != nil {
-		t.Skipf("no docker engine: %v", err)
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("docker tests need root")
-	}
-}
+// requireDocker needs the machine's Docker engine (needs.Docker).
+func requireDocker(t *testing.T) { t.Helper(); needs.Docker(t) }
 
 type testLogWriter struct{ t *testing.T }
 

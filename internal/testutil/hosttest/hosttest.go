@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/openzun/zun/internal/testutil/needs"
 	"math/big"
 	"os"
 	"os/exec"
@@ -38,20 +39,12 @@ type Options struct {
 	Images []string
 }
 
-// Skip skips t unless the machine can run a second engine.
-func Skip(t testing.TB) {
+// Require needs what a second engine takes (root, dockerd, ip, nsenter
+// and the machine engine): skipped without them, a failure under CI.
+func Require(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	for _, bin := range []string{"dockerd", "docker", "ip", "nsenter"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("needs %s", bin)
-		}
-	}
-	if exec.Command("docker", "version").Run() != nil {
-		t.Skip("no Docker engine")
-	}
+	needs.Binaries(t, "dockerd", "docker", "ip", "nsenter")
+	needs.Docker(t)
 }
 
 func randHex(n int) string {
@@ -64,7 +57,7 @@ func randHex(n int) string {
 // removed at the end of the test.
 func Start(t testing.TB, opts Options) *Host {
 	t.Helper()
-	Skip(t)
+	Require(t)
 	if len(opts.Images) == 0 {
 		opts.Images = []string{"busybox:1.35"}
 	}

@@ -11,17 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/testutil/needs"
 )
 
 func newBackend(t *testing.T) *Backend {
 	t.Helper()
-	// A machine capability, not a feature: the backend needs root and the
-	// kernel's loop driver (CI runs as root, where this never skips).
-	if f, err := os.OpenFile("/dev/loop-control", os.O_RDWR, 0); err != nil {
-		t.Skipf("this machine gives no loop devices to the tests (root and /dev/loop-control needed): %v", err)
-	} else {
-		f.Close()
-	}
+	needs.LoopDevices(t)
 	b, err := New(t.TempDir(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
