@@ -30,6 +30,12 @@ type Options struct {
 	// BridgeCIDR is the gateway address and prefix of the engine's default
 	// bridge (default: a random 10.231.x.1/24).
 	BridgeCIDR string
+	// NoBridge starts the engine without a default bridge (--bridge none):
+	// its containers live only on networks a test gives them.
+	NoBridge bool
+	// ContainerdNamespace keeps the engine's containers apart from the
+	// machine engine's in a shared containerd (default: the engine's own).
+	ContainerdNamespace string
 }
 
 // Engine is a running private dockerd.
@@ -76,9 +82,11 @@ func Start(t testing.TB, opts Options) *Engine {
 		}
 	}
 	t.Cleanup(e.remove)
-	e.ip("link", "add", e.bridge, "type", "bridge")
-	e.ip("addr", "add", opts.BridgeCIDR, "dev", e.bridge)
-	e.ip("link", "set", e.bridge, "up")
+	if !opts.NoBridge {
+		e.ip("link", "add", e.bridge, "type", "bridge")
+		e.ip("addr", "add", opts.BridgeCIDR, "dev", e.bridge)
+		e.ip("link", "set", e.bridge, "up")
+	}
 	e.start()
 	return e
 }
@@ -105,10 +113,17 @@ func (e *Engine) start() {
 		"--data-root", filepath.Join(e.dir, "data"),
 		"--exec-root", e.execRoot,
 		"--pidfile", filepath.Join(e.execRoot, "dockerd.pid"),
-		"--bridge", e.bridge,
 		// The host's firewall belongs to the machine's engine.
 		"--iptables=false", "--ip-masq=false",
 		"--storage-driver", "overlay2",
+	}
+	if e.opts.NoBridge {
+		args = append(args, "--bridge", "none")
+	} else {
+		args = append(args, "--bridge", e.bridge)
+	}
+	if ns := e.opts.ContainerdNamespace; ns != "" {
+		args = append(args, "--containerd-namespace", ns, "--containerd-plugins-namespace", ns+"-plugins")
 	}
 	if e.opts.LiveRestore {
 		args = append(args, "--live-restore")
@@ -205,6 +220,10 @@ func (e *Engine) Docker(args ...string) string {
 	return out
 }
 
+// Try runs the docker CLI against the engine and returns its output and
+// error (for commands a test expects to fail).
+func (e *Engine) Try(args ...string) (string, error) { return e.run(args...) }
+
 func (e *Engine) run(args ...string) (string, error) {
 	out, err := exec.Command("docker", append([]string{"-H", e.Host}, args...)...).CombinedOutput()
 	return strings.TrimSpace(string(out)), err
@@ -269,7 +288,9 @@ func (e *Engine) remove() {
 			_ = syscall.Unmount(mounts[i], syscall.MNT_DETACH)
 		}
 	}
-	_ = e.command("ip", "link", "del", e.bridge).Run()
+	if !e.opts.NoBridge {
+		_ = e.command("ip", "link", "del", e.bridge).Run()
+	}
 	_ = os.RemoveAll(e.execRoot)
 	_ = os.RemoveAll(e.dir)
 }

@@ -9,11 +9,10 @@ import (
 	"math/big"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/openzun/zun/internal/testutil/enginetest"
 )
 
 // Host is a network namespace with its own Docker engine.
@@ -28,8 +27,8 @@ type Host struct {
 	// Dir holds the engine's data, its log and the namespace's files.
 	Dir string
 
-	rootIf  string
-	dockerd *exec.Cmd
+	rootIf string
+	engine *enginetest.Engine
 }
 
 // Options of Start.
@@ -88,8 +87,8 @@ func Start(t testing.TB, opts Options) *Host {
 		}
 	}
 	h.allowForward(t)
-	h.DockerHost = "unix://" + filepath.Join(dir, "docker.sock")
-	h.startEngine(t)
+	h.engine = enginetest.Start(t, enginetest.Options{NetNS: h.Name, NoBridge: true, ContainerdNamespace: h.Name})
+	h.DockerHost = h.engine.Host
 	for _, img := range opts.Images {
 		h.LoadImage(t, img)
 	}
@@ -109,61 +108,11 @@ func freeOctet(t testing.TB) int64 {
 	return 0
 }
 
-// startEngine starts the host's dockerd and waits until it answers.
-func (h *Host) startEngine(t testing.TB) {
-	t.Helper()
-	logf, err := os.OpenFile(filepath.Join(h.Dir, "dockerd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	ns := h.Name
-	h.dockerd = h.Command(context.Background(), "dockerd",
-		"--data-root", filepath.Join(h.Dir, "data"), "--exec-root", filepath.Join(h.Dir, "exec"),
-		"-H", h.DockerHost, "--pidfile", filepath.Join(h.Dir, "docker.pid"),
-		"--containerd-namespace", ns, "--containerd-plugins-namespace", ns+"-plugins",
-		"--bridge", "none", "--iptables=false", "--ip-masq=false")
-	h.dockerd.Stdout, h.dockerd.Stderr = logf, logf
-	h.dockerd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := h.dockerd.Start(); err != nil {
-		t.Fatalf("start dockerd: %v", err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if exec.Command("docker", "-H", h.DockerHost, "version").Run() == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(h.Dir, "dockerd.log"))
-			t.Fatalf("dockerd of %s did not answer: %s", h.Name, log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// stopEngine stops the host's dockerd (SIGTERM, then SIGKILL after 20 s).
-func (h *Host) stopEngine() {
-	if h.dockerd == nil || h.dockerd.Process == nil {
-		return
-	}
-	_ = h.dockerd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = h.dockerd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		_ = syscall.Kill(-h.dockerd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
-	h.dockerd = nil
-}
-
 // RestartEngine stops and starts the host's dockerd; its containers stay
 // (restart policies apply).
 func (h *Host) RestartEngine(t testing.TB) {
 	t.Helper()
-	h.stopEngine()
-	h.startEngine(t)
+	h.engine.Restart()
 }
 
 // allowForward lets the root namespace route between hosts (VXLAN from
@@ -186,20 +135,7 @@ func (h *Host) allowForward(t testing.TB) {
 // LoadImage copies image from the root engine.
 func (h *Host) LoadImage(t testing.TB, image string) {
 	t.Helper()
-	save := exec.Command("docker", "save", image)
-	load := exec.Command("docker", "-H", h.DockerHost, "load")
-	pipe, err := save.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	load.Stdin = pipe
-	if err := save.Start(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := load.CombinedOutput()
-	if werr := save.Wait(); err != nil || werr != nil {
-		t.Fatalf("load %s into %s: %v %v: %s", image, h.Name, err, werr, out)
-	}
+	h.engine.CopyImage(image)
 }
 
 // NetNS is the namespace's path, for nsenter --net.
@@ -211,18 +147,11 @@ func (h *Host) Command(ctx context.Context, name string, args ...string) *exec.C
 }
 
 // Docker runs the docker CLI against the host's engine.
-func (h *Host) Docker(args ...string) (string, error) {
-	out, err := exec.Command("docker", append([]string{"-H", h.DockerHost}, args...)...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
+func (h *Host) Docker(args ...string) (string, error) { return h.engine.Try(args...) }
 
+// stop removes the link and the namespace; the engine (registered later,
+// so cleaned up first) is gone by then.
 func (h *Host) stop(t testing.TB) {
-	if h.dockerd != nil {
-		if ids, err := h.Docker("ps", "-aq"); err == nil && ids != "" {
-			_, _ = h.Docker(append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
-		}
-		h.stopEngine()
-	}
 	_ = exec.Command("ip", "link", "del", h.rootIf).Run()
 	_ = exec.Command("ip", "netns", "del", h.Name).Run()
 	// The engine's data root may hold overlay mounts until it exits.
