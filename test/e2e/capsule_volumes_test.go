@@ -55,7 +55,6 @@ func TestCapsuleVolumes(t *testing.T) {
 	requireTool(t, "losetup")
 	requireTool(t, "mkfs.ext4")
 	dir := t.TempDir()
-	volDir := cleanupVolumes(t, dir)
 	natsAddr := freePort(t)
 	a := startAIOAt(t, dir, freePort(t), "--embedded-compute=false", "--nats-listen", natsAddr)
 	pw, err := os.ReadFile(filepath.Join(dir, "nats-password"))
@@ -64,14 +63,25 @@ func TestCapsuleVolumes(t *testing.T) {
 	}
 	// Two hosts, so placement on the volume's host is a choice.
 	hosts := []string{uniqueHost(), uniqueHost()}
+	// Each agent has its own data directory, as on separate machines; the
+	// checks below look at the volume directories of both.
+	var volDirs []string
 	for _, h := range hosts {
 		cleanupHost(t, h)
+		volDirs = append(volDirs, cleanupVolumes(t, filepath.Join(dir, h)))
+	}
+	under := func(list func(*testing.T, string) []string) []string {
+		var out []string
+		for _, d := range volDirs {
+			out = append(out, list(t, d)...)
+		}
+		return out
 	}
 	args := map[string][]string{}
 	comps := map[string]*proc{}
 	for _, h := range hosts {
 		args[h] = []string{"--nats-url", "nats://" + natsAddr, "--nats-user", "zun", "--nats-password", strings.TrimSpace(string(pw)),
-			"--host", h, "--sync-interval", "3s", "--heartbeat-interval", "1s", "--data-dir", dir}
+			"--host", h, "--sync-interval", "3s", "--heartbeat-interval", "1s", "--data-dir", filepath.Join(dir, h)}
 		comps[h] = startProc(t, "zun-compute", args[h]...)
 	}
 	waitFor(t, 60*time.Second, func() bool {
@@ -130,7 +140,7 @@ func TestCapsuleVolumes(t *testing.T) {
 	if _, vols := capsuleEngine(t, c.UUID); len(vols) != 0 {
 		t.Fatalf("engine volumes %v: capsule volumes are the volume service's", vols)
 	}
-	if m, l := mountsUnder(t, volDir), loopDevicesUnder(t, volDir); len(m) != 2 || len(l) != 2 {
+	if m, l := under(mountsUnder), under(loopDevicesUnder); len(m) != 2 || len(l) != 2 {
 		t.Fatalf("mounts %v, loop devices %v; want 2 each", m, l)
 	}
 	// An in-use volume cannot go to a second capsule.
@@ -153,12 +163,12 @@ func TestCapsuleVolumes(t *testing.T) {
 	for _, n := range append([]string{"zun-" + c.UUID}, ma, mb) {
 		docker(t, "stop", "-t", "1", n)
 	}
-	for _, m := range mountsUnder(t, volDir) {
+	for _, m := range under(mountsUnder) {
 		if out, err := exec.Command("umount", m).CombinedOutput(); err != nil {
 			t.Fatalf("umount %s: %v %s", m, err, out)
 		}
 	}
-	for _, d := range loopDevicesUnder(t, volDir) {
+	for _, d := range under(loopDevicesUnder) {
 		if out, err := exec.Command("losetup", "-d", d).CombinedOutput(); err != nil {
 			t.Fatalf("losetup -d %s: %v %s", d, err, out)
 		}
@@ -168,7 +178,7 @@ func TestCapsuleVolumes(t *testing.T) {
 		out, err := dockerTry("exec", mb, "cat", "/shared/f", "/shared/g", "/ro/f")
 		return err == nil && out == "from-init\nfrom-a\nkept-data\n" && a.GetCapsule(c.UUID).Status == "Running"
 	})
-	if m, l := mountsUnder(t, volDir), loopDevicesUnder(t, volDir); len(m) != 2 || len(l) != 2 {
+	if m, l := under(mountsUnder), under(loopDevicesUnder); len(m) != 2 || len(l) != 2 {
 		t.Fatalf("after the agent restart: mounts %v, loop devices %v", m, l)
 	}
 
@@ -188,7 +198,7 @@ func TestCapsuleVolumes(t *testing.T) {
 	if ctrs, _ := capsuleEngine(t, c.UUID); len(ctrs) != 0 {
 		t.Fatalf("containers left: %v", ctrs)
 	}
-	if m, l, f := mountsUnder(t, volDir), loopDevicesUnder(t, volDir), filesUnder(t, volDir); len(m)+len(l) != 0 || len(f) != 1 || f[0] != "images/"+keep+".img" {
+	if m, l, f := under(mountsUnder), under(loopDevicesUnder), under(filesUnder); len(m)+len(l) != 0 || len(f) != 1 || f[0] != "images/"+keep+".img" {
 		t.Fatalf("after delete: mounts %v, loop devices %v, files %v; want only the kept volume's file", m, l, f)
 	}
 	if vs := aliceVolumes(); len(vs) != 1 || vs[0].ID != keep || vs[0].Status != "available" || len(vs[0].Attachments) != 0 {
@@ -228,7 +238,7 @@ func TestCapsuleVolumes(t *testing.T) {
 	}
 	a.DoAs(alice, "DELETE", base+"/volumes/"+keep, nil, 202, nil)
 	waitFor(t, 30*time.Second, func() bool { return len(aliceVolumes()) == 0 })
-	if m, l, f := mountsUnder(t, volDir), loopDevicesUnder(t, volDir), filesUnder(t, volDir); len(m)+len(l)+len(f) != 0 {
+	if m, l, f := under(mountsUnder), under(loopDevicesUnder), under(filesUnder); len(m)+len(l)+len(f) != 0 {
 		t.Fatalf("left behind: mounts %v, loop devices %v, files %v", m, l, f)
 	}
 }
