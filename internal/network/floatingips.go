@@ -148,22 +148,12 @@ func routerFor(tx store.NetTx, extNet, subnetID string) (string, string, error) 
 
 // GetFloatingIP returns a floating IP of the caller.
 func (s *Service) GetFloatingIP(ctx context.Context, id string) (*model.FloatingIP, error) {
-	var f *model.FloatingIP
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		f, err = getNet[model.FloatingIP](r, model.KindFloatingIP, id)
-		return err
-	})
-	return f, err
+	return readOne[model.FloatingIP](ctx, s, model.KindFloatingIP, id)
 }
 
 // ListFloatingIPs lists the caller's floating IPs.
 func (s *Service) ListFloatingIPs(ctx context.Context, f store.NetFilter) ([]*model.FloatingIP, error) {
-	var out []*model.FloatingIP
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		out, err = store.ListNet[model.FloatingIP](r, model.KindFloatingIP, f)
-		return err
-	})
-	return out, err
+	return readList[model.FloatingIP](ctx, s, model.KindFloatingIP, f)
 }
 
 // FloatingIPUpdate changes a floating IP: Apply the description;

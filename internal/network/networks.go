@@ -79,22 +79,12 @@ func (s *Service) CreateNetwork(ctx context.Context, n *model.Network) error {
 
 // GetNetwork returns a network the caller may read.
 func (s *Service) GetNetwork(ctx context.Context, id string) (*model.Network, error) {
-	var n *model.Network
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		n, err = getNet[model.Network](r, model.KindNetwork, id)
-		return err
-	})
-	return n, err
+	return readOne[model.Network](ctx, s, model.KindNetwork, id)
 }
 
 // ListNetworks lists the networks the caller may read.
 func (s *Service) ListNetworks(ctx context.Context, f store.NetFilter) ([]*model.Network, error) {
-	var out []*model.Network
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		out, err = store.ListNet[model.Network](r, model.KindNetwork, f)
-		return err
-	})
-	return out, err
+	return readList[model.Network](ctx, s, model.KindNetwork, f)
 }
 
 // UpdateNetwork applies fn (the API's attribute changes) to the caller's

@@ -181,22 +181,12 @@ func isServicePort(owner string) bool {
 
 // GetPort returns a port of the caller.
 func (s *Service) GetPort(ctx context.Context, id string) (*model.Port, error) {
-	var p *model.Port
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		p, err = getNet[model.Port](r, model.KindPort, id)
-		return err
-	})
-	return p, err
+	return readOne[model.Port](ctx, s, model.KindPort, id)
 }
 
 // ListPorts lists the caller's ports.
 func (s *Service) ListPorts(ctx context.Context, f store.NetFilter) ([]*model.Port, error) {
-	var out []*model.Port
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		out, err = store.ListNet[model.Port](r, model.KindPort, f)
-		return err
-	})
-	return out, err
+	return readList[model.Port](ctx, s, model.KindPort, f)
 }
 
 // PortUpdate is a port update: fn changes the record; FixedIPs non-nil

@@ -65,3 +65,23 @@ func deleteAny(tx store.NetTx, kind, id string) error {
 func caller(ctx context.Context) (string, bool, error) { return zunctx.Scope(ctx) }
 
 var _ = model.KindNetwork
+
+// readOne reads one record of kind the caller may see, in its own read.
+func readOne[T any](ctx context.Context, s *Service, kind, id string) (*T, error) {
+	var v *T
+	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
+		v, err = getNet[T](r, kind, id)
+		return err
+	})
+	return v, err
+}
+
+// readList lists the records of kind the caller may see that match f.
+func readList[T any](ctx context.Context, s *Service, kind string, f store.NetFilter) ([]*T, error) {
+	var out []*T
+	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
+		out, err = store.ListNet[T](r, kind, f)
+		return err
+	})
+	return out, err
+}

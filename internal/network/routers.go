@@ -110,22 +110,12 @@ func (s *Service) clearGateway(tx store.NetTx, t *touched, r *model.Router) erro
 
 // GetRouter returns a router of the caller.
 func (s *Service) GetRouter(ctx context.Context, id string) (*model.Router, error) {
-	var r *model.Router
-	err := s.st.Read(ctx, func(rd store.NetReader) (err error) {
-		r, err = getNet[model.Router](rd, model.KindRouter, id)
-		return err
-	})
-	return r, err
+	return readOne[model.Router](ctx, s, model.KindRouter, id)
 }
 
 // ListRouters lists the caller's routers.
 func (s *Service) ListRouters(ctx context.Context, f store.NetFilter) ([]*model.Router, error) {
-	var out []*model.Router
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		out, err = store.ListNet[model.Router](r, model.KindRouter, f)
-		return err
-	})
-	return out, err
+	return readList[model.Router](ctx, s, model.KindRouter, f)
 }
 
 // RouterUpdate changes a router: Apply the plain attributes; SetGateway

@@ -311,12 +311,7 @@ func (s *Service) CreateSecurityGroupRule(ctx context.Context, r *model.Security
 
 // GetSecurityGroupRule returns a rule of the caller.
 func (s *Service) GetSecurityGroupRule(ctx context.Context, id string) (*model.SecurityGroupRule, error) {
-	var r *model.SecurityGroupRule
-	err := s.st.Read(ctx, func(rd store.NetReader) (err error) {
-		r, err = getNet[model.SecurityGroupRule](rd, model.KindSecurityGroupRule, id)
-		return err
-	})
-	return r, err
+	return readOne[model.SecurityGroupRule](ctx, s, model.KindSecurityGroupRule, id)
 }
 
 // ListSecurityGroupRules lists the caller's rules.

@@ -159,22 +159,12 @@ func checkPools(sn *model.Subnet, p netip.Prefix, gw netip.Addr) ([]model.IPRang
 
 // GetSubnet returns a subnet the caller may read.
 func (s *Service) GetSubnet(ctx context.Context, id string) (*model.Subnet, error) {
-	var sn *model.Subnet
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		sn, err = getNet[model.Subnet](r, model.KindSubnet, id)
-		return err
-	})
-	return sn, err
+	return readOne[model.Subnet](ctx, s, model.KindSubnet, id)
 }
 
 // ListSubnets lists the subnets the caller may read.
 func (s *Service) ListSubnets(ctx context.Context, f store.NetFilter) ([]*model.Subnet, error) {
-	var out []*model.Subnet
-	err := s.st.Read(ctx, func(r store.NetReader) (err error) {
-		out, err = store.ListNet[model.Subnet](r, model.KindSubnet, f)
-		return err
-	})
-	return out, err
+	return readList[model.Subnet](ctx, s, model.KindSubnet, f)
 }
 
 // UpdateSubnet applies fn to the caller's subnet: name, description, DNS
