@@ -2,13 +2,13 @@ package neutronapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/httpjson"
 	"github.com/openzun/zun/internal/network"
 	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/zunctx"
@@ -160,20 +160,7 @@ func (s *Server) allowedField(q *request, rule, project string) bool {
 	return s.policy.FieldAllowed(q.ctx, rule, policy.Target{ProjectID: project})
 }
 
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	if body == nil {
-		w.WriteHeader(status)
-		return
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+func writeJSON(w http.ResponseWriter, status int, body any) { httpjson.Write(w, status, body) }
 
 var typeByStatus = map[int]string{
 	400: "HTTPBadRequest", 401: "HTTPUnauthorized", 403: "HTTPForbidden", 404: "HTTPNotFound",

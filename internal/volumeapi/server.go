@@ -2,13 +2,13 @@ package volumeapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/openzun/zun/internal/errdefs"
+	"github.com/openzun/zun/internal/httpjson"
 	"github.com/openzun/zun/internal/policy"
 	"github.com/openzun/zun/internal/rpc"
 	"github.com/openzun/zun/internal/store"
@@ -142,20 +142,7 @@ func (s *Server) serve(rule string, h handler, q *request) (int, any, error) {
 	return h(q)
 }
 
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	if body == nil {
-		w.WriteHeader(status)
-		return
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
+func writeJSON(w http.ResponseWriter, status int, body any) { httpjson.Write(w, status, body) }
 
 // faultNames are Cinder's (webob) fault keys by status.
 var faultNames = map[int]string{
