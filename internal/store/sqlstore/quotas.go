@@ -121,18 +121,23 @@ func (qs *quotas) SetProjectLimits(ctx context.Context, projectID string, l mode
 	if err := checkLimits(l); err != nil {
 		return err
 	}
-	return qs.s.write.inTx(ctx, func(t *tx) error {
-		ts := micros(now())
-		for r, v := range l {
-			if _, err := t.exec(ctx, `INSERT INTO quotas (project_id, resource, hard_limit, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, resource)
-                DO UPDATE SET hard_limit = excluded.hard_limit, updated_at = excluded.updated_at`,
-				projectID, r, v, ts, ts); err != nil {
-				return qs.s.d.dbError(err, "set quota")
-			}
+	return qs.s.write.inTx(ctx, func(t *tx) error { return upsertLimits(ctx, t, qs.s.d, "quotas", projectID, l) })
+}
+
+// upsertLimits writes a project's limits into table (quotas or
+// volume_quotas, which share their columns), each resource's row created
+// or replaced.
+func upsertLimits(ctx context.Context, t *tx, d *dialect, table, projectID string, l model.QuotaLimits) error {
+	ts := micros(now())
+	for r, v := range l {
+		if _, err := t.exec(ctx, `INSERT INTO `+table+` (project_id, resource, hard_limit, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, resource)
+            DO UPDATE SET hard_limit = excluded.hard_limit, updated_at = excluded.updated_at`,
+			projectID, r, v, ts, ts); err != nil {
+			return d.dbError(err, "set "+table)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (qs *quotas) DeleteProjectLimits(ctx context.Context, projectID string) error {

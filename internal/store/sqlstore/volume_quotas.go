@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/openzun/zun/internal/errdefs"
@@ -21,9 +22,7 @@ func volumeLimits(ctx context.Context, q querier, d *dialect, projectID string) 
 	if err != nil {
 		return nil, err
 	}
-	for r, v := range own {
-		out[r] = v
-	}
+	maps.Copy(out, own)
 	return out, nil
 }
 
@@ -59,18 +58,7 @@ func (vs *volumes) SetQuota(ctx context.Context, projectID string, l model.Quota
 			return fmt.Errorf("quota of %s is %d, below -1: %w", r, v, errdefs.ErrInvalidArgument)
 		}
 	}
-	return vs.s.write.inTx(ctx, func(t *tx) error {
-		ts := micros(now())
-		for r, v := range l {
-			if _, err := t.exec(ctx, `INSERT INTO volume_quotas (project_id, resource, hard_limit, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, resource)
-                DO UPDATE SET hard_limit = excluded.hard_limit, updated_at = excluded.updated_at`,
-				projectID, r, v, ts, ts); err != nil {
-				return vs.s.d.dbError(err, "set volume quota")
-			}
-		}
-		return nil
-	})
+	return vs.s.write.inTx(ctx, func(t *tx) error { return upsertLimits(ctx, t, vs.s.d, "volume_quotas", projectID, l) })
 }
 
 // CreateInQuota locks the project's quota row (shared with container
