@@ -159,16 +159,9 @@ func (s *Server) capsuleList(q *request) (int, any, error) {
 	if err := s.policy.Authorize(q.ctx, "capsule:get_all", targetOf(q.id.ProjectID)); err != nil {
 		return 0, nil, err
 	}
-	ctx := q.ctx
-	all, err := q.boolParam("all_projects")
+	ctx, err := s.allProjectsCtx(q, q.ctx, "capsule:get_all_all_projects")
 	if err != nil {
 		return 0, nil, err
-	}
-	if all {
-		if err := s.policy.Authorize(q.ctx, "capsule:get_all_all_projects", targetOf(q.id.ProjectID)); err != nil {
-			return 0, nil, err
-		}
-		ctx = zunctx.WithAllProjects(ctx)
 	}
 	opts, err := s.listOptions(q, "id")
 	if err != nil {
@@ -202,16 +195,9 @@ func (s *Server) loadCapsule(q *request, rule, allRule string) (*model.Capsule, 
 	if err := q.checkQuery("all_projects"); err != nil {
 		return nil, err
 	}
-	all, err := q.boolParam("all_projects")
+	ctx, err := s.allProjectsCtx(q, s.lookupCtx(q), allRule)
 	if err != nil {
 		return nil, err
-	}
-	ctx := s.lookupCtx(q)
-	if all {
-		if err := s.policy.Authorize(q.ctx, allRule, targetOf(q.id.ProjectID)); err != nil {
-			return nil, err
-		}
-		ctx = zunctx.WithAllProjects(q.ctx)
 	}
 	id := q.pathValue("id")
 	c, err := s.store.Capsules().Get(ctx, id)

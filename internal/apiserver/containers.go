@@ -48,6 +48,19 @@ func (s *Server) authorizeAllProjects(q *request, rule string) error {
 	return s.policy.Authorize(q.ctx, rule, targetOf(q.id.ProjectID))
 }
 
+// allProjectsCtx is base, or a context over every project when the request
+// asks for all_projects and rule allows the caller that.
+func (s *Server) allProjectsCtx(q *request, base context.Context, rule string) (context.Context, error) {
+	all, err := q.boolParam("all_projects")
+	if err != nil || !all {
+		return base, err
+	}
+	if err := s.policy.Authorize(q.ctx, rule, targetOf(q.id.ProjectID)); err != nil {
+		return nil, err
+	}
+	return zunctx.WithAllProjects(q.ctx), nil
+}
+
 func notFound(id string) error {
 	return errdefs.New(errdefs.ErrNotFound, fmt.Sprintf("Container %s could not be found.", id))
 }
@@ -237,16 +250,9 @@ func (s *Server) containerList(q *request) (int, any, error) {
 	if err := s.policy.Authorize(q.ctx, "container:get_all", targetOf(q.id.ProjectID)); err != nil {
 		return 0, nil, err
 	}
-	ctx := q.ctx
-	all, err := q.boolParam("all_projects")
+	ctx, err := s.allProjectsCtx(q, q.ctx, "container:get_all_all_projects")
 	if err != nil {
 		return 0, nil, err
-	}
-	if all {
-		if err := s.policy.Authorize(q.ctx, "container:get_all_all_projects", targetOf(q.id.ProjectID)); err != nil {
-			return 0, nil, err
-		}
-		ctx = zunctx.WithAllProjects(ctx)
 	}
 	f := store.ContainerFilter{Name: q.query.Get("name"), Image: q.query.Get("image"), ProjectID: q.query.Get("project_id"),
 		UserID: q.query.Get("user_id"), Host: q.query.Get("host"), TaskState: q.query.Get("task_state"), Status: q.query.Get("status")}

@@ -172,16 +172,9 @@ func (s *Server) registryList(q *request) (int, any, error) {
 	if err := s.policy.Authorize(q.ctx, "registry:get_all", targetOf(q.id.ProjectID)); err != nil {
 		return 0, nil, err
 	}
-	ctx := q.ctx
-	all, err := q.boolParam("all_projects")
+	ctx, err := s.allProjectsCtx(q, q.ctx, "registry:get_all_all_projects")
 	if err != nil {
 		return 0, nil, err
-	}
-	if all {
-		if err := s.policy.Authorize(q.ctx, "registry:get_all_all_projects", targetOf(q.id.ProjectID)); err != nil {
-			return 0, nil, err
-		}
-		ctx = zunctx.WithAllProjects(ctx)
 	}
 	opts, err := s.listOptions(q, "id")
 	if err != nil {
