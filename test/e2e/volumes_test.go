@@ -92,16 +92,7 @@ func TestVolumes(t *testing.T) {
 	requireTool(t, "losetup")
 	requireTool(t, "mkfs.ext4")
 	dir := t.TempDir()
-	volDir := filepath.Join(dir, "volumes")
-	t.Cleanup(func() {
-		// Whatever a failure left: unmount and free the loop devices.
-		for _, m := range mountsUnder(t, volDir) {
-			_ = exec.Command("umount", "-l", m).Run()
-		}
-		for _, d := range loopDevicesUnder(t, volDir) {
-			_ = exec.Command("losetup", "-d", d).Run()
-		}
-	})
+	volDir := cleanupVolumes(t, dir)
 	natsAddr := freePort(t)
 	a := startAIOAt(t, dir, freePort(t), "--embedded-compute=false", "--nats-listen", natsAddr)
 	pw, err := os.ReadFile(filepath.Join(dir, "nats-password"))
