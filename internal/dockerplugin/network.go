@@ -86,7 +86,7 @@ func (p *Plugin) createEndpoint(ctx context.Context, req *createEndpointRequest)
 		return nil, fmt.Errorf("failed to plug port %s: %w", port.ID, err)
 	}
 	p.mu.Lock()
-	p.endpoints[req.EndpointID] = endpoint{portID: port.ID, networkID: netID, peerIf: peer, ip: pfx.Addr().String()}
+	p.endpoints[req.EndpointID] = endpoint{portID: port.ID, networkID: netID, peerIf: peer, ip: pfx.Addr().String(), noGateway: req.Options[OptNoGateway] == "true"}
 	p.mu.Unlock()
 	p.log.Info("endpoint bound", "endpoint", req.EndpointID, "port", port.ID, "ip", pfx.Addr())
 	var resp createEndpointResponse
@@ -133,7 +133,12 @@ func (p *Plugin) join(ctx context.Context, req *joinRequest) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad endpoint address %q: %w", ep.ip, err)
 	}
-	if s, _, ok := subnetOf(n, ip); ok && s.GatewayIP != "" {
+	// The engine gives the default route to the first endpoint with a
+	// gateway in the order of network names, and publishes host ports only
+	// through that endpoint. A container publishing host ports is also on
+	// the engine's bridge, which must then be the one with the gateway: its
+	// tenant endpoints ask for none, and their subnets stay on-link.
+	if s, _, ok := subnetOf(n, ip); ok && s.GatewayIP != "" && !ep.noGateway {
 		if ip.Is4() {
 			resp.Gateway = s.GatewayIP
 		} else {

@@ -68,6 +68,7 @@ type endpoint struct {
 	networkID string // Zun's
 	peerIf    string
 	ip        string
+	noGateway bool // OptNoGateway
 }
 
 // Plugin serves the network and IPAM driver protocols.

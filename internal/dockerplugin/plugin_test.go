@@ -158,7 +158,20 @@ func TestProtocol(t *testing.T) {
 	}
 	post(t, sock, "NetworkDriver.Leave", map[string]any{"NetworkID": engineNet, "EndpointID": "ep1"})
 	post(t, sock, "NetworkDriver.DeleteEndpoint", map[string]any{"NetworkID": engineNet, "EndpointID": "ep1"})
-	if got := plane.log(); got != "ensure "+port.ID+",release "+port.ID {
+
+	// An endpoint of a container publishing host ports leaves the gateway
+	// to the engine's bridge.
+	if code, e := post(t, sock, "NetworkDriver.CreateEndpoint", map[string]any{"NetworkID": engineNet, "EndpointID": "ep2",
+		"Interface": map[string]any{"Address": "10.9.0.5/24"},
+		"Options":   map[string]any{OptNoGateway: "true"}}); code != 200 {
+		t.Fatalf("endpoint with host ports: %v", e)
+	}
+	_, join = post(t, sock, "NetworkDriver.Join", map[string]any{"NetworkID": engineNet, "EndpointID": "ep2", "SandboxKey": "/x"})
+	if _, has := join["Gateway"]; has {
+		t.Fatalf("endpoint asking for no gateway got one: %v", join)
+	}
+	post(t, sock, "NetworkDriver.DeleteEndpoint", map[string]any{"NetworkID": engineNet, "EndpointID": "ep2"})
+	if got := plane.log(); got != "ensure "+port.ID+",release "+port.ID+",ensure "+port.ID+",release "+port.ID {
 		t.Fatalf("data plane calls: %s", got)
 	}
 

@@ -18,6 +18,9 @@ const (
 	// OptNetworkID is the --opt and --ipam-opt naming the Zun network of
 	// a Docker network.
 	OptNetworkID = "zun.network_id"
+	// OptNoGateway ("true"), an endpoint driver option, keeps the subnet's
+	// gateway out of the endpoint's join: see Plugin.join.
+	OptNoGateway = "zun.no_gateway"
 )
 
 type activateResponse struct {

@@ -162,14 +162,19 @@ func (d *Driver) CreateSandbox(ctx context.Context, c *model.Capsule) (string, e
 	if len(c.Networks) == 0 {
 		return d.createWith(ctx, &model.Container{UUID: c.UUID}, cfg, host)
 	}
-	id, err := d.createOnPorts(ctx, &model.Container{UUID: c.UUID}, c.Networks, cfg, host)
-	if err != nil || len(bindings) == 0 {
-		return id, err
+	if len(bindings) == 0 {
+		return d.createOnPorts(ctx, &model.Container{UUID: c.UUID}, c.Networks, cfg, host, nil)
 	}
 	// A hostPort is published by the engine's own port mapping, which only
-	// reaches containers on its bridge: the sandbox of a capsule with host
-	// ports is also on Docker's default bridge (its egress then leaves that
-	// way; its tenant address stays the capsule's address).
+	// reaches containers on its bridge, and only when the bridge holds the
+	// default route: the sandbox of a capsule with host ports is also on
+	// Docker's default bridge, and its tenant endpoints take no gateway (its
+	// egress leaves by the bridge; its tenant address stays the capsule's).
+	id, err := d.createOnPorts(ctx, &model.Container{UUID: c.UUID}, c.Networks, cfg, host,
+		endpointOpts{optNoGateway: "true"})
+	if err != nil {
+		return id, err
+	}
 	_, err = d.cli.NetworkConnect(ctx, "bridge", client.NetworkConnectOptions{Container: id})
 	if err != nil && !cerrdefs.IsConflict(err) && !cerrdefs.IsAlreadyExists(err) {
 		return id, translate("connect the sandbox to the engine's bridge for its host ports", err)

@@ -38,15 +38,15 @@ func (d *Driver) Create(ctx context.Context, c *model.Container) (string, error)
 	if len(c.Networks) == 0 {
 		return d.createWith(ctx, c, cfg, host)
 	}
-	return d.createOnPorts(ctx, c, c.Networks, cfg, host)
+	return d.createOnPorts(ctx, c, c.Networks, cfg, host, nil)
 }
 
 // createOnPorts creates a container on its ports' networks: the first in
 // the create, the others connected before it starts.
-func (d *Driver) createOnPorts(ctx context.Context, c *model.Container, ports []model.PortAttachment, cfg *dcontainer.Config, host *dcontainer.HostConfig) (string, error) {
+func (d *Driver) createOnPorts(ctx context.Context, c *model.Container, ports []model.PortAttachment, cfg *dcontainer.Config, host *dcontainer.HostConfig, opts endpointOpts) (string, error) {
 	d.nets.mu.RLock()
 	defer d.nets.mu.RUnlock()
-	mode, netCfg, err := d.portNetworking(ctx, ports)
+	mode, netCfg, err := d.portNetworking(ctx, ports, opts)
 	if err != nil {
 		return "", err
 	}
@@ -55,7 +55,7 @@ func (d *Driver) createOnPorts(ctx context.Context, c *model.Container, ports []
 	if err != nil {
 		return "", err
 	}
-	if err := d.connectPorts(ctx, id, ports[1:]); err != nil {
+	if err := d.connectPorts(ctx, id, ports[1:], opts); err != nil {
 		return "", err
 	}
 	return id, nil

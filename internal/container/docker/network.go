@@ -25,11 +25,14 @@ import (
 // plugin package's OptNetworkID; repeated to keep the driver free of it).
 const optNetworkID = "zun.network_id"
 
+// optNoGateway is the plugin's OptNoGateway, repeated likewise.
+const optNoGateway = "zun.no_gateway"
+
 // portNetworking returns the network mode and endpoint of ports[0] and
 // makes sure every port's Docker network exists. Callers hold netMu for
 // reading until the container is connected, so a prune cannot remove a
 // network between its ensure and its use.
-func (d *Driver) portNetworking(ctx context.Context, ports []model.PortAttachment) (dcontainer.NetworkMode, *network.NetworkingConfig, error) {
+func (d *Driver) portNetworking(ctx context.Context, ports []model.PortAttachment, opts endpointOpts) (dcontainer.NetworkMode, *network.NetworkingConfig, error) {
 	if d.cfg.NetworkPlugin == "" {
 		return "", nil, fmt.Errorf("container has ports but this host has no network plugin: %w", errdefs.ErrFailedPrecondition)
 	}
@@ -39,7 +42,7 @@ func (d *Driver) portNetworking(ctx context.Context, ports []model.PortAttachmen
 		}
 	}
 	first := ports[0]
-	ep, err := endpointSettings(first)
+	ep, err := endpointSettings(first, opts)
 	if err != nil {
 		return "", nil, err
 	}
@@ -47,8 +50,12 @@ func (d *Driver) portNetworking(ctx context.Context, ports []model.PortAttachmen
 		EndpointsConfig: map[string]*network.EndpointSettings{first.NetworkID: ep}}, nil
 }
 
+// endpointOpts are driver options of the endpoints of one container
+// (dockerplugin.Opt*).
+type endpointOpts map[string]string
+
 // endpointSettings asks for the port's addresses and MAC.
-func endpointSettings(p model.PortAttachment) (*network.EndpointSettings, error) {
+func endpointSettings(p model.PortAttachment, opts endpointOpts) (*network.EndpointSettings, error) {
 	cfg := &network.EndpointIPAMConfig{}
 	for _, ip := range p.FixedIPs {
 		a, err := netip.ParseAddr(ip.IPAddress)
@@ -65,7 +72,7 @@ func endpointSettings(p model.PortAttachment) (*network.EndpointSettings, error)
 	if !cfg.IPv4Address.IsValid() && !cfg.IPv6Address.IsValid() {
 		return nil, fmt.Errorf("port %s has no address: %w", p.PortID, errdefs.ErrInvalidArgument)
 	}
-	ep := &network.EndpointSettings{IPAMConfig: cfg}
+	ep := &network.EndpointSettings{IPAMConfig: cfg, DriverOpts: opts}
 	if mac, err := net.ParseMAC(p.MAC); err == nil {
 		ep.MacAddress = network.HardwareAddr(mac)
 	}
@@ -118,9 +125,9 @@ func (d *Driver) ensureNetwork(ctx context.Context, p model.PortAttachment) erro
 
 // connectPorts connects the container ref to ports (its networks ensured).
 // A retry finds the container connected already.
-func (d *Driver) connectPorts(ctx context.Context, ref string, ports []model.PortAttachment) error {
+func (d *Driver) connectPorts(ctx context.Context, ref string, ports []model.PortAttachment, opts endpointOpts) error {
 	for _, p := range ports {
-		ep, err := endpointSettings(p)
+		ep, err := endpointSettings(p, opts)
 		if err != nil {
 			return err
 		}
@@ -136,10 +143,10 @@ func (d *Driver) connectPorts(ctx context.Context, ref string, ports []model.Por
 func (d *Driver) AttachPort(ctx context.Context, c *model.Container, port model.PortAttachment) error {
 	d.nets.mu.RLock()
 	defer d.nets.mu.RUnlock()
-	if _, _, err := d.portNetworking(ctx, []model.PortAttachment{port}); err != nil {
+	if _, _, err := d.portNetworking(ctx, []model.PortAttachment{port}, nil); err != nil {
 		return err
 	}
-	return d.connectPorts(ctx, ref(c), []model.PortAttachment{port})
+	return d.connectPorts(ctx, ref(c), []model.PortAttachment{port}, nil)
 }
 
 // DetachPort disconnects c from port's network (network_detach). Not
