@@ -44,7 +44,7 @@ type params struct {
 }
 
 // phaseNames are the values of -phases.
-var phaseNames = []string{"latency", "volume", "parallel", "many", "scale", "compute", "wsproxy"}
+var phaseNames = []string{"latency", "volume", "parallel", "many", "scale", "compute", "wsproxy", "network"}
 
 func (p params) on(phase string) bool { return p.phases[phase] }
 

@@ -32,6 +32,7 @@ func (r *report) markdown() string {
 	sum = append(sum, r.memorySection(f)...)
 	sum = append(sum, r.capsuleSection(f)...)
 	sum = append(sum, r.wsproxySection(f)...)
+	sum = append(sum, r.networkSection(f)...)
 
 	f("## Targets\n\n| metric | measured | target | result |\n|---|---|---|---|\n")
 	for _, s := range sum {

@@ -27,6 +27,7 @@ type report struct {
 	apiOnly               *memResult
 	capsule               *capsuleResult
 	wsproxy               *wsproxyResult
+	network               *networkResult
 }
 
 func (r *report) errs() []error {
@@ -61,6 +62,9 @@ func (r *report) errs() []error {
 	}
 	if r.wsproxy != nil {
 		add(r.wsproxy.Err)
+	}
+	if r.network != nil {
+		add(r.network.Err)
 	}
 	return errs
 }
@@ -125,6 +129,14 @@ func (b *bench) runAll(ctx context.Context) *report {
 		b.log.Info("phase 6: interactive session through zun-wsproxy against the engine's attach stream")
 		w := b.phaseWSProxy(ctx)
 		rep.wsproxy = &w
+	}
+	if ctx.Err() != nil {
+		return rep
+	}
+	if b.p.on("network") {
+		b.log.Info("phase 7: tenant networking against --networking none and a plain bridge")
+		n := b.phaseNetwork(ctx)
+		rep.network = &n
 	}
 	return rep
 }
