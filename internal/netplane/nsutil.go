@@ -78,3 +78,8 @@ func writeSysctl(nsPath, key, value string) error {
 		return os.WriteFile(p, []byte(value), 0o644)
 	})
 }
+
+// InNetNS runs f on an OS thread switched into the network namespace at
+// path: sockets f opens live there (tests and benchmarks use it to be one
+// end of a stream inside a container's namespace).
+func InNetNS(path string, f func() error) error { return inNetNS(path, f) }

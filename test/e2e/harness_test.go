@@ -80,7 +80,7 @@ func removeTestLeftovers() {
 
 // requireDocker needs root and the machine's Docker engine (needs.Docker:
 // skipped on a machine without them, a failure under CI).
-func requireDocker(t *testing.T) { t.Helper(); needs.Docker(t) }
+func requireDocker(t testing.TB) { t.Helper(); needs.Docker(t) }
 
 // uniqueHost names a compute host no other test (or test binary) uses, so
 // agents sharing the engine never reconcile each other's containers.

@@ -20,7 +20,7 @@ type netContainer struct {
 }
 
 // ipOf is the container's first address.
-func (c netContainer) ipOf(t *testing.T) string {
+func (c netContainer) ipOf(t testing.TB) string {
 	t.Helper()
 	for _, l := range c.Addresses {
 		if len(l) > 0 {

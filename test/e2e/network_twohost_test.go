@@ -20,7 +20,7 @@ type hostAgent struct {
 
 // startHostAgent starts a compute agent on h, joined to the all-in-one's
 // NATS at natsPort on h's link to the root namespace.
-func startHostAgent(t *testing.T, a *aio, h *hosttest.Host, natsPort string) *hostAgent {
+func startHostAgent(t testing.TB, a *aio, h *hosttest.Host, natsPort string) *hostAgent {
 	t.Helper()
 	pw, err := os.ReadFile(filepath.Join(a.DataDir, "nats-password"))
 	if err != nil {
@@ -35,7 +35,7 @@ func startHostAgent(t *testing.T, a *aio, h *hosttest.Host, natsPort string) *ho
 	return ha
 }
 
-func (ha *hostAgent) start(t *testing.T) {
+func (ha *hostAgent) start(t testing.TB) {
 	t.Helper()
 	ha.proc = startProcWith(t, []string{"nsenter", "--net=" + ha.host.NetNS(), "--"}, "zun-compute", ha.args...)
 }

@@ -114,7 +114,7 @@ func TestOpenstackClient(t *testing.T) {
 	a.WaitGone(id, 60*time.Second)
 }
 
-func waitFor(t *testing.T, d time.Duration, f func() bool) {
+func waitFor(t testing.TB, d time.Duration, f func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
