@@ -106,8 +106,15 @@ func (a *Agent) reconcileOne(ctx context.Context, c *model.Container, st contain
 	case c.TaskState != "" && startup:
 		a.resume(ctx, c, st, present)
 		return
+	case c.TaskState != "" && staleTask(c, time.Now()):
+		// No operation of this agent holds it (the lock was free) and the
+		// record has not moved for long: its operation was lost (a cast
+		// that never arrived, a report the database lost in a crash).
+		a.log.Warn("resuming a task no operation holds", "uuid", c.UUID, "task", c.TaskState, "updated_at", c.UpdatedAt)
+		a.resume(ctx, c, st, present)
+		return
 	case c.TaskState != "":
-		// An operation owns the state; a stale one is resumed at start-up.
+		// An operation owns the state, or its cast is still on its way.
 		return
 	case !present:
 		a.missing(ctx, c)
@@ -116,6 +123,15 @@ func (a *Agent) reconcileOne(ctx context.Context, c *model.Container, st contain
 	if st.Status != c.Status || st.Detail != c.StatusDetail || st.ContainerID != c.ContainerID {
 		a.sync(ctx, c.UUID, st)
 	}
+}
+
+// staleTaskAge is how long a task may stand on a record no operation of
+// its host holds before the reconcile resumes it: far beyond a cast's
+// delivery and the clock skew between the API's hosts and the agents.
+const staleTaskAge = time.Minute
+
+func staleTask(c *model.Container, now time.Time) bool {
+	return !c.UpdatedAt.IsZero() && now.Sub(c.UpdatedAt) > staleTaskAge
 }
 
 // resume finishes an operation interrupted by an agent restart.
