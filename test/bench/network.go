@@ -19,13 +19,13 @@ type networkResult struct {
 
 func (b *bench) phaseNetwork(ctx context.Context) networkResult {
 	var res networkResult
-	tenant, err := b.startAIO(ctx, "net-tenant", true)
+	tenant, err := b.startAIO(ctx, "net-tenant", true, "--wsproxy-listen", "127.0.0.1:0")
 	if err != nil {
 		res.Err = fmt.Errorf("starting the tenant-networking all-in-one: %w", err)
 		return res
 	}
 	defer tenant.stop()
-	none, err := b.startAIO(ctx, "net-none", true, "--networking", "none")
+	none, err := b.startAIO(ctx, "net-none", true, "--networking", "none", "--wsproxy-listen", "127.0.0.1:0")
 	if err != nil {
 		res.Err = fmt.Errorf("starting the --networking none all-in-one: %w", err)
 		return res

@@ -111,6 +111,14 @@ func plainBridgePair(t testing.TB) (string, string, string) {
 	})
 	run("link", "add", br, "type", "bridge")
 	run("link", "set", br, "up")
+	// Bridged traffic passes iptables here (br_netfilter, loaded by the
+	// data plane) and Docker's FORWARD policy drops it: let it through as
+	// Docker does for docker0.
+	accept := []string{"FORWARD", "-i", br, "-o", br, "-j", "ACCEPT"}
+	if out, err := exec.Command("iptables", append([]string{"-I"}, accept...)...).CombinedOutput(); err != nil {
+		t.Fatalf("iptables: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("iptables", append([]string{"-D"}, accept...)...).Run() })
 	for i := range 2 {
 		ns := fmt.Sprintf("zbench-%s-%d", suffix, i)
 		host, peer := fmt.Sprintf("zbv%s%d", suffix, i), fmt.Sprintf("zbp%s%d", suffix, i)
