@@ -76,18 +76,18 @@ func (a *aio) benchNetwork(t testing.TB, cidr string) string {
 func netnsOf(t testing.TB, h *hosttest.Host, uuid string) string {
 	t.Helper()
 	args := []string{"inspect", "-f", "{{.State.Pid}}", "zun-" + uuid}
-	var out string
-	var err error
+	var pid string
 	if h == nil {
-		var b []byte
-		b, err = exec.Command("docker", args...).CombinedOutput()
-		out = string(b)
+		pid = docker(t, args...)
 	} else {
-		out, err = h.Docker(args...)
+		out, err := h.Docker(args...)
+		if err != nil {
+			t.Fatalf("docker %v on %s: %v: %s", args, h.Name, err, out)
+		}
+		pid = strings.TrimSpace(out)
 	}
-	pid := strings.TrimSpace(out)
-	if err != nil || pid == "" || pid == "0" {
-		t.Fatalf("pid of container %s: %v %s", uuid, err, out)
+	if pid == "" || pid == "0" {
+		t.Fatalf("container %s has no process", uuid)
 	}
 	return "/proc/" + pid + "/ns/net"
 }

@@ -452,7 +452,7 @@ func deref(s *string) string {
 
 // docker runs the docker CLI (tests only inspect the engine with it; the
 // services never use it).
-func docker(t *testing.T, args ...string) string {
+func docker(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("docker", args...).CombinedOutput()
 	if err != nil {
