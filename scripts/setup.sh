@@ -38,7 +38,7 @@ systemd_ok() {
 }
 
 packages=(
-  docker.io iptables busybox-static postgresql-15 keystone
+  docker.io iptables nftables busybox-static postgresql-15 keystone
   python3-zunclient python3-openstackclient python3-cinderclient e2fsprogs util-linux mount
   tmux jq curl ca-certificates make git gcc libc6-dev
   docker-registry apache2-utils
