@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -229,12 +230,12 @@ func (p *Plane) syncFilter(ctx context.Context, ix *index) error {
 	if err != nil {
 		return err
 	}
-	err = p.loadTables(ctx, p.cfg.NetNS, hostTables, script)
+	err = p.loadTables(ctx, p.cfg.NetNS, hostTables, script, 0)
 	if err == nil {
 		p.forgetConnections(ix)
 	}
 	if ext := p.externalBridge(); ext != "" {
-		err = errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, []string{guardTable(ext)}, p.guardScript(ix)))
+		err = errors.Join(err, p.loadTables(ctx, p.cfg.HostNetNS, []string{guardTable(ext)}, p.guardScript(ix), guardReload))
 	}
 	return err
 }
@@ -308,21 +309,35 @@ func (p *Plane) guardScript(ix *index) string {
 `, ext, ext)
 }
 
+// guardReload bounds how often the host's guard table is reloaded only
+// because someone else committed in the host's nftables: Docker's
+// iptables-nft does on every container start, so checking by listing or
+// reloading each time would put an nft run on every create.
+const guardReload = 10 * time.Second
+
 // loadTables replaces the given tables of a namespace by script in one
 // transaction (deleting them when script is empty), unless the kernel
-// already holds exactly what the same script produced last time.
-func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, script string) error {
+// still holds what the same script produced last time. That is known
+// without listing the ruleset: after each of our loads we remember the
+// namespace's generation; a different generation later means another
+// writer committed there, which marks our tables of that namespace stale,
+// and a stale table is reloaded (at once, or once reloadAfter has passed
+// since its last load).
+func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, script string, reloadAfter time.Duration) error {
 	key := nsPath + "|" + strings.Join(tables, ",")
-	cached, ok := p.nftCache[key]
-	if ok && cached.script == script {
-		gen, err := nftGenID(nsPath)
-		if err == nil && gen == cached.gen {
-			return nil // nothing at all changed in the namespace's nftables
+	gen, genErr := nftGenID(nsPath)
+	if known, ok := p.nftGen[nsPath]; genErr == nil && ok && known != gen {
+		for k, c := range p.nftCache {
+			if c.ns == nsPath {
+				c.stale = true
+				p.nftCache[k] = c
+			}
 		}
-		// Someone changed some table: ours only if our listing differs.
-		if listing, err := listTables(ctx, nsPath, tables); err == nil && listing == cached.listing {
-			cached.gen = gen
-			p.nftCache[key] = cached
+		p.nftGen[nsPath] = gen
+	}
+	cached, ok := p.nftCache[key]
+	if ok && genErr == nil && cached.script == script {
+		if !cached.stale || time.Since(cached.loaded) < reloadAfter {
 			return nil
 		}
 	}
@@ -336,40 +351,29 @@ func (p *Plane) loadTables(ctx context.Context, nsPath string, tables []string, 
 		delete(p.nftCache, key)
 		return fmt.Errorf("failed to load nftables: %w", err)
 	}
-	gen, genErr := nftGenID(nsPath)
-	listing, err := listTables(ctx, nsPath, tables)
-	if err != nil {
+	p.nftCache[key] = nftApplied{ns: nsPath, script: script, loaded: time.Now()}
+	// Our own commit moved the generation by one: the namespace's other
+	// tables of ours stay as they were unless someone else committed in
+	// between, which the number tells.
+	after, err := nftGenID(nsPath)
+	switch {
+	case err != nil || genErr != nil:
+		delete(p.nftGen, nsPath) // nothing to compare with: reload next time
 		delete(p.nftCache, key)
-		return err
+	case after != gen+1:
+		p.nftGen[nsPath] = gen // the next call sees the move and marks all stale
+	default:
+		p.nftGen[nsPath] = after
 	}
-	if genErr != nil {
-		gen = 0 // always compare listings then
-	}
-	p.nftCache[key] = nftApplied{script: script, listing: listing, gen: gen}
 	return nil
 }
 
-// listTables is the kernel's listing of those of the tables that exist,
-// cut out of one `nft list ruleset` (nft 1.0's -f mode cannot list a
-// bridge table).
-func listTables(ctx context.Context, nsPath string, tables []string) (string, error) {
-	all, err := run(ctx, nsPath, "", "nft", "list", "ruleset")
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	in := false
-	for _, line := range strings.Split(all, "\n") {
-		if strings.HasPrefix(line, "table ") {
-			in = slices.Contains(tables, strings.TrimSuffix(strings.TrimPrefix(line, "table "), " {"))
-		}
-		if in {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-		if line == "}" {
-			in = false
+// forgetNamespace drops what we remember of a deleted namespace.
+func (p *Plane) forgetNamespace(nsPath string) {
+	delete(p.nftGen, nsPath)
+	for k, c := range p.nftCache {
+		if c.ns == nsPath {
+			delete(p.nftCache, k)
 		}
 	}
-	return b.String(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -75,15 +76,19 @@ type Plane struct {
 	last     *index // last applied state (nil before the first Apply)
 	tuned    map[string]bool
 	nftCache map[string]nftApplied // by namespace path and tables
+	nftGen   map[string]uint32     // by namespace path: its generation as we last knew it
 	ruleSigs map[string]string     // each filtered port's rules, last applied
 }
 
-// nftApplied remembers the ruleset text we generated, the kernel's listing
-// right after loading it and the ruleset generation then, so an unchanged
-// sync costs one netlink round trip.
+// nftApplied remembers the ruleset text we loaded into a namespace, so an
+// unchanged sync costs one netlink round trip (the generation) instead of
+// a load or a listing of the ruleset.
 type nftApplied struct {
-	script, listing string
-	gen             uint32
+	ns, script string
+	loaded     time.Time
+	// stale: another writer committed in the namespace since our load, so
+	// the kernel may no longer hold what script produced.
+	stale bool
 }
 
 // New opens the namespace to manage. It changes nothing until Apply.
@@ -97,7 +102,7 @@ func New(cfg Config, log *slog.Logger) (*Plane, error) {
 	if err := validID(cfg.RouterNSPrefix + "x"); err != nil || len(cfg.RouterNSPrefix) > 24 {
 		return nil, fmt.Errorf("router namespace prefix %q: %w", cfg.RouterNSPrefix, errdefs.ErrInvalidArgument)
 	}
-	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}, ruleSigs: map[string]string{}}
+	p := &Plane{cfg: cfg, log: log, tuned: map[string]bool{}, nftCache: map[string]nftApplied{}, nftGen: map[string]uint32{}, ruleSigs: map[string]string{}}
 	if cfg.TunnelIP != "" {
 		a, err := netip.ParseAddr(cfg.TunnelIP)
 		if err != nil || !a.Is4() {
@@ -209,19 +214,22 @@ func (p *Plane) Apply(ctx context.Context, st model.HostNetworkState) error {
 	if verr != nil {
 		p.log.Warn("network state has invalid records, skipping them", "revision", st.Revision, "err", verr)
 	}
+	// Each step is timed: the apply sits on a container create's path
+	// (the plugin's CreateEndpoint waits for it), so its cost is visible
+	// in the debug log per step.
 	var errs []error
-	if err := p.syncLinks(ix); err != nil {
-		errs = append(errs, err)
+	var took []any
+	step := func(name string, fn func() error) {
+		start := time.Now()
+		if err := fn(); err != nil {
+			errs = append(errs, err)
+		}
+		took = append(took, name, time.Since(start).Round(10*time.Microsecond))
 	}
-	if err := p.syncFDB(ix); err != nil {
-		errs = append(errs, err)
-	}
-	if err := p.syncRouters(ctx, ix); err != nil {
-		errs = append(errs, err)
-	}
-	if err := p.syncFilter(ctx, ix); err != nil {
-		errs = append(errs, err)
-	}
+	step("links", func() error { return p.syncLinks(ix) })
+	step("fdb", func() error { return p.syncFDB(ix) })
+	step("routers", func() error { return p.syncRouters(ctx, ix) })
+	step("filter", func() error { return p.syncFilter(ctx, ix) })
 	p.last = ix
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("failed to apply network state %d: %w", st.Revision, errors.Join(err, verr))
@@ -229,6 +237,6 @@ func (p *Plane) Apply(ctx context.Context, st model.HostNetworkState) error {
 	if verr != nil {
 		return fmt.Errorf("network state %d: %w: %w", st.Revision, errdefs.ErrInvalidArgument, verr)
 	}
-	p.log.Debug("applied network state", "revision", st.Revision, "ports", len(ix.ports), "routers", len(ix.routers))
+	p.log.Debug("applied network state", append([]any{"revision", st.Revision, "ports", len(ix.ports), "routers", len(ix.routers)}, took...)...)
 	return nil
 }

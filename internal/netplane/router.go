@@ -50,7 +50,7 @@ func (p *Plane) syncRouters(ctx context.Context, ix *index) error {
 			errs = append(errs, err)
 			continue
 		}
-		delete(p.nftCache, filepath.Join(netnsDir, name)+"|"+strings.Join(routerTables, ","))
+		p.forgetNamespace(filepath.Join(netnsDir, name))
 		p.log.Info("removed stale router namespace", "netns", name)
 	}
 	return errors.Join(errs...)
@@ -155,7 +155,7 @@ func (p *Plane) syncRouter(ctx context.Context, r *model.RouterSpec, ix *index) 
 	}
 	slices.Sort(tenantCIDRs)
 	tenantCIDRs = slices.Compact(tenantCIDRs)
-	if err := p.loadTables(ctx, path, routerTables, routerScript(r, gwIf, tenantCIDRs)); err != nil {
+	if err := p.loadTables(ctx, path, routerTables, routerScript(r, gwIf, tenantCIDRs), 0); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

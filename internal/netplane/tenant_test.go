@@ -3,6 +3,7 @@ package netplane
 import (
 	"context"
 	"net"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -154,11 +155,43 @@ func TestTenantNetworksAcrossHosts(t *testing.T) {
 	})
 	t.Run("idempotent", func(t *testing.T) {
 		before := snapshot(t, hosts[0])
+		dpPath := filepath.Join(netnsDir, hosts[0].dp)
+		genBefore, err := nftGenID(dpPath)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := hosts[0].plane.Apply(ctx, c.stateFor(0)); err != nil {
 			t.Fatal(err)
 		}
 		if after := snapshot(t, hosts[0]); after != before {
 			t.Fatalf("second Apply of the same state changed the host:\n%s", diffLines(before, after))
+		}
+		// Nothing changed, so nothing was loaded: the generation is the same.
+		if gen, _ := nftGenID(dpPath); gen != genBefore {
+			t.Fatalf("an unchanged Apply committed to nftables (generation %d -> %d)", genBefore, gen)
+		}
+		// Another writer's commit (any table) may have touched ours: the
+		// next Apply reloads them once, and the one after loads nothing.
+		sh(t, "ip", "netns", "exec", hosts[0].dp, "nft", "add table inet someone_else")
+		if err := hosts[0].plane.Apply(ctx, c.stateFor(0)); err != nil {
+			t.Fatal(err)
+		}
+		reloaded, _ := nftGenID(dpPath)
+		if reloaded != genBefore+2 {
+			t.Fatalf("after a foreign commit the generation went %d -> %d, want our one reload (+2)", genBefore, reloaded)
+		}
+		if err := hosts[0].plane.Apply(ctx, c.stateFor(0)); err != nil {
+			t.Fatal(err)
+		}
+		if gen, _ := nftGenID(dpPath); gen != reloaded {
+			t.Fatalf("an unchanged Apply after the reload committed again (generation %d -> %d)", reloaded, gen)
+		}
+		sh(t, "ip", "netns", "exec", hosts[0].dp, "nft", "delete table inet someone_else")
+		if err := hosts[0].plane.Apply(ctx, c.stateFor(0)); err != nil {
+			t.Fatal(err)
+		}
+		if after := snapshot(t, hosts[0]); after != before {
+			t.Fatalf("Apply after foreign commits changed the host:\n%s", diffLines(before, after))
 		}
 		// Older revisions are ignored.
 		if err := hosts[0].plane.Apply(ctx, emptyState(c.rev-1)); err != nil {
