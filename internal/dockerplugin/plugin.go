@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,7 +186,18 @@ func (p *Plugin) routes() http.Handler {
 	handle(mux, "IpamDriver.ReleasePool", ok[releasePoolRequest])
 	handle(mux, "IpamDriver.RequestAddress", p.requestAddress)
 	handle(mux, "IpamDriver.ReleaseAddress", ok[releaseAddressRequest])
-	return mux
+	return p.timed(mux)
+}
+
+// timed logs each engine request with its duration at debug level: the
+// engine calls the plugin on a container create's path, one call after
+// the other, so this is where the network's share of a create shows.
+func (p *Plugin) timed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		next.ServeHTTP(w, r)
+		p.log.Debug("engine request", "method", strings.TrimPrefix(r.URL.Path, "/"), "took", time.Since(start).Round(10*time.Microsecond))
+	})
 }
 
 func ok[T any](context.Context, *T) (any, error) { return struct{}{}, nil }

@@ -116,6 +116,14 @@ func (s *Service) writeAsync(ctx context.Context, fn func(tx store.NetTx, t *tou
 	return s.writeNotify(ctx, fn, true)
 }
 
+// writeUnannounced runs fn in a network transaction and tells no host:
+// for writes that no data plane acts on until a later write announces
+// them (a container's ports are created unbound before scheduling, and
+// announced once, when BindDevice binds them to their host).
+func (s *Service) writeUnannounced(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
+	return s.st.Write(ctx, func(tx store.NetTx) error { return fn(tx, &touched{}) })
+}
+
 func (s *Service) writeNotify(ctx context.Context, fn func(tx store.NetTx, t *touched) error, async bool) (int64, error) {
 	var t touched
 	rev, err := s.st.Write(ctx, func(tx store.NetTx) error {

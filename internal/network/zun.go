@@ -48,7 +48,10 @@ const (
 // exposed ("80/tcp") adds the group zun-<deviceID> allowing them in.
 func (s *Service) CreateContainerPorts(ctx context.Context, deviceID string, nets []NetRequest, groups []string, exposed []string) (ContainerPorts, error) {
 	var out ContainerPorts
-	_, err := s.write(ctx, func(tx store.NetTx, t *touched) error {
+	// Unannounced: the ports are not bound yet, so no host has anything to
+	// do; BindDevice announces them once they are (each announcement costs
+	// a host a fetch and an apply, on the create's path).
+	_, err := s.writeUnannounced(ctx, func(tx store.NetTx, t *touched) error {
 		out = ContainerPorts{}
 		project, all, err := caller(ctx)
 		if err != nil {
@@ -344,6 +347,9 @@ func (s *Service) BindDevice(ctx context.Context, deviceID, host string) error {
 				return err
 			}
 			t.network(p.NetworkID)
+			// Its addresses join the member sets of its groups, which
+			// rules on the project's other networks may name.
+			t.project(p.ProjectID)
 			t.host(host)
 		}
 		return nil

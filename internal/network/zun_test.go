@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/openzun/zun/internal/errdefs"
@@ -34,6 +35,20 @@ func TestContainerPorts(t *testing.T) {
 	if _, err := svc.CreateContainerPorts(a, "ctr-2", nil, []string{"nope"}, nil); !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Fatalf("unknown group: %v", err)
 	}
+	// Announced once, at the bind: ports created for a container tell no
+	// host (each announcement costs a host a fetch and an apply).
+	must(t, svc.BindDevice(a, "ctr-1", "h1"))
+	rec.take()
+	_, err = svc.CreateContainerPorts(a, "ctr-4", []NetRequest{{Network: "private"}}, nil, nil)
+	must(t, err)
+	if got := rec.take(); len(got) != 0 {
+		t.Fatalf("creating unbound ports told hosts %v", got)
+	}
+	must(t, svc.BindDevice(a, "ctr-4", "h3"))
+	if got := rec.take(); !slices.Equal(got, []string{"h1", "h3"}) {
+		t.Fatalf("the bind told %v, want the new port's host and the network's other host", got)
+	}
+	must(t, svc.ReleaseDevice(zunctx.System(context.Background()), "ctr-4"))
 	must(t, svc.BindDevice(a, "ctr-1", "h2"))
 	sys := zunctx.System(context.Background())
 	st, err := svc.HostState(sys, "h2")
