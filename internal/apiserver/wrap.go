@@ -202,7 +202,7 @@ var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (s *Server) writeError(w http.ResponseWriter, q *request, err error) int {
 	status := errdefs.HTTPStatus(err)
 	rid := zunctx.RequestID(q.ctx)
-	e := api.Error{RequestID: rid, Status: status, Title: http.StatusText(status), Detail: err.Error(), Links: []any{},
+	e := api.Error{RequestID: rid, Status: status, Detail: err.Error(), Links: []any{},
 		Code: api.ErrorCode(errdefs.Code(err))}
 	var ve versionErr
 	if errors.As(err, &ve) {
@@ -213,6 +213,11 @@ func (s *Server) writeError(w http.ResponseWriter, q *request, err error) int {
 		s.log.Error("request failed", "request_id", rid, "err", err)
 		e.Detail = "Your request could not be handled because of a problem in the server. Error Correlation id is: " + rid
 	}
+	// Zun's title is the message's first sentence and python-zunclient and
+	// the OpenStack client print only the title ("Forbidden (HTTP 403)"
+	// tells a user nothing): the whole message, whose sentences may hold
+	// addresses with dots, serves them better.
+	e.Title = e.Detail
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Keystone uri="`+s.cfg.PublicURL+`/identity"`)
 	}

@@ -137,6 +137,13 @@ func staleTask(c *model.Container, now time.Time) bool {
 // resume finishes an operation interrupted by an agent restart.
 func (a *Agent) resume(ctx context.Context, c *model.Container, st container.State, present bool) {
 	switch c.TaskState {
+	case api.TaskImagePulling, api.TaskContainerCreating, api.TaskContainerRebuilding, api.TaskContainerStarting:
+		// The engine asks the plugin for the ports when it starts the
+		// container; the API binds them after placing the container and
+		// may have died before it did.
+		a.bindPorts(ctx, c)
+	}
+	switch c.TaskState {
 	case api.TaskImagePulling, api.TaskContainerCreating, api.TaskContainerRebuilding:
 		if !present {
 			a.log.Info("resuming interrupted create", "uuid", c.UUID)
@@ -159,6 +166,18 @@ func (a *Agent) resume(ctx context.Context, c *model.Container, st container.Sta
 	default:
 		// stop, pause, kill...: the engine's state is the truth now.
 		a.settle(ctx, c, c.TaskState, nil)
+	}
+}
+
+// bindPorts asks the control plane to bind c's ports to this host; a
+// failure is logged and the create or start goes on (it fails on its own
+// if the plugin finds no port).
+func (a *Agent) bindPorts(ctx context.Context, c *model.Container) {
+	if len(c.Networks) == 0 {
+		return
+	}
+	if err := a.cond.BindPorts(ctx, rpc.BindPortsRequest{ContainerUUID: c.UUID, Host: a.cfg.Host}); err != nil {
+		a.log.Warn("failed to bind the ports of a resumed container", "uuid", c.UUID, "err", err)
 	}
 }
 

@@ -17,12 +17,9 @@ const maxCommitReason = 1024
 // reason, when the container's own host reports the failure and the image
 // is that container's commit.
 func (c *Conductor) commitFailed(ctx context.Context, f rpc.CommitFailed) (any, error) {
-	ct, err := c.st.Containers().Get(ctx, f.ContainerUUID)
+	_, err := c.placedOn(ctx, f.ContainerUUID, f.Host)
 	if err != nil {
 		return nil, err
-	}
-	if ct.Host != f.Host {
-		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
 	}
 	reason := f.Reason
 	if len(reason) > maxCommitReason {

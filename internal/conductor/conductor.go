@@ -62,6 +62,7 @@ func (c *Conductor) Serve(b bus.Bus) ([]bus.Subscription, error) {
 		rpc.MethodVolumeGone:         decode(c.volumeGone),
 		rpc.MethodHostVolumes:        decode(c.hostVolumes),
 		rpc.MethodRegistryAuth:       decode(c.registryAuth),
+		rpc.MethodBindPorts:          decode(c.bindPorts),
 		rpc.MethodCommitFailed:       decode(c.commitFailed),
 		rpc.MethodCommitsInterrupted: decode(c.commitsInterrupted),
 	}
@@ -119,6 +120,19 @@ func (c *Conductor) heartbeat(ctx context.Context, r rpc.HeartbeatRequest) (any,
 }
 
 var errNotOwner = errors.New("container is not placed on the reporting host")
+
+// placedOn loads a container and checks that it is placed on host: an
+// agent may ask for, or report on, only its own host's containers.
+func (c *Conductor) placedOn(ctx context.Context, uuid, host string) (*model.Container, error) {
+	ct, err := c.st.Containers().Get(ctx, uuid)
+	if err != nil {
+		return nil, err
+	}
+	if ct.Host != host {
+		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
+	}
+	return ct, nil
+}
 
 func (c *Conductor) containerUpdate(ctx context.Context, u rpc.ContainerUpdate) (any, error) {
 	_, err := c.st.Containers().Update(ctx, u.UUID, func(ct *model.Container) error {

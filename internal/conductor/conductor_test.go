@@ -165,3 +165,43 @@ func TestCommitsInterrupted(t *testing.T) {
 		}
 	}
 }
+
+type boundPorts struct{ binds []string }
+
+func (b *boundPorts) HostState(context.Context, string) (model.HostNetworkState, error) {
+	return model.HostNetworkState{}, nil
+}
+func (b *boundPorts) ReleaseDevice(context.Context, string) error { return nil }
+func (b *boundPorts) BindDevice(_ context.Context, deviceID, host string) error {
+	b.binds = append(b.binds, deviceID+"@"+host)
+	return nil
+}
+
+// TestBindPorts binds a container's ports only for its own host, and
+// only when it has ports.
+func TestBindPorts(t *testing.T) {
+	cd, st, _ := newConductor(t)
+	nets := &boundPorts{}
+	cd.WithNetworks(nets)
+	ctx := zunctx.System(context.Background())
+	c := placedContainer(t, st, "h1", api.TaskContainerCreating, "")
+	if _, err := st.Containers().Update(ctx, c.UUID, func(x *model.Container) error {
+		x.Networks = []model.PortAttachment{{PortID: "p-1", NetworkID: "n-1"}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cd.bindPorts(ctx, rpc.BindPortsRequest{ContainerUUID: c.UUID, Host: "h2"}); !errors.Is(err, errdefs.ErrForbidden) {
+		t.Fatalf("another host: %v", err)
+	}
+	if _, err := cd.bindPorts(ctx, rpc.BindPortsRequest{ContainerUUID: c.UUID, Host: "h1"}); err != nil {
+		t.Fatal(err)
+	}
+	plain := placedContainer(t, st, "h1", api.TaskContainerCreating, "")
+	if _, err := cd.bindPorts(ctx, rpc.BindPortsRequest{ContainerUUID: plain.UUID, Host: "h1"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{c.UUID + "@h1"}; len(nets.binds) != 1 || nets.binds[0] != want[0] {
+		t.Fatalf("binds %v, want %v", nets.binds, want)
+	}
+}

@@ -26,12 +26,9 @@ func (c *Conductor) WithSecrets(s SecretOpener) *Conductor {
 // of its host, only while the container is being created or rebuilt (the
 // only time it pulls with it). The password is never logged.
 func (c *Conductor) registryAuth(ctx context.Context, r rpc.RegistryAuthRequest) (any, error) {
-	ct, err := c.st.Containers().Get(ctx, r.ContainerUUID)
+	ct, err := c.placedOn(ctx, r.ContainerUUID, r.Host)
 	if err != nil {
 		return nil, err
-	}
-	if ct.Host != r.Host {
-		return nil, fmt.Errorf("%s: %w", errNotOwner.Error(), errdefs.ErrForbidden)
 	}
 	if ct.RegistryID == "" {
 		return rpc.RegistryAuthReply{}, nil

@@ -20,7 +20,24 @@ const (
 	// plane).
 	MethodNetworkAttach = "network_attach"
 	MethodNetworkDetach = "network_detach"
+	// MethodBindPorts (conductor, call): bind a container's ports to the
+	// asking host. The API binds them between placing a container and
+	// casting its create; an agent resuming a create or start (the API
+	// may have died in between) asks again, as the plugin finds only
+	// ports bound to its host.
+	MethodBindPorts = "bind_ports"
 )
+
+// BindPortsRequest names a container placed on the asking host.
+type BindPortsRequest struct {
+	ContainerUUID string `json:"container_uuid"`
+	Host          string `json:"host"`
+}
+
+// BindPorts binds the ports of a container placed on r.Host to it.
+func (c ConductorClient) BindPorts(ctx context.Context, r BindPortsRequest) error {
+	return c.call(ctx, MethodBindPorts, r, nil)
+}
 
 // NetworkStateRequest asks for the state of one host.
 type NetworkStateRequest struct {
