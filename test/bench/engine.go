@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	dcontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
 
@@ -63,6 +65,12 @@ func newEngine(ctx context.Context, runID string) (*engine, error) {
 // driver sets them) and waits, polling inspect every interval, until the
 // engine reports it running.
 func (e *engine) createStart(ctx context.Context, name string, interval time.Duration) (rawTiming, string, error) {
+	return e.createStartOn(ctx, name, "", interval)
+}
+
+// createStartOn is createStart on the engine network netID ("" is
+// Docker's default bridge).
+func (e *engine) createStartOn(ctx context.Context, name, netID string, interval time.Duration) (rawTiming, string, error) {
 	var t rawTiming
 	cpu := benchCPU
 	t0 := time.Now()
@@ -78,6 +86,7 @@ func (e *engine) createStart(ctx context.Context, name string, interval time.Dur
 				CPUShares: int64(1024 * cpu), NanoCPUs: int64(cpu * 1e9),
 				Memory: benchMiB << 20, MemorySwap: benchMiB << 20,
 			},
+			NetworkMode: dcontainer.NetworkMode(netID),
 			SecurityOpt: []string{"no-new-privileges:true"},
 			LogConfig: dcontainer.LogConfig{
 				Type:   "json-file",
@@ -130,6 +139,27 @@ func (e *engine) removeLabeled(ctx context.Context, key, value string) error {
 		errs = append(errs, e.remove(ctx, c.ID))
 	}
 	return errors.Join(errs...)
+}
+
+// bridgeNetwork creates a user-defined network of Docker's own bridge
+// driver, labelled for cleanup, on a subnet of its own.
+func (e *engine) bridgeNetwork(ctx context.Context, name, subnet string) (string, error) {
+	res, err := e.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{
+		Driver: "bridge",
+		IPAM:   &network.IPAM{Config: []network.IPAMConfig{{Subnet: netip.MustParsePrefix(subnet)}}},
+		Labels: map[string]string{labelRun: e.runID},
+	})
+	if err != nil {
+		return "", fmt.Errorf("failed to create the bridge network %s: %w", name, err)
+	}
+	return res.ID, nil
+}
+
+func (e *engine) removeNetwork(ctx context.Context, id string) error {
+	if _, err := e.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{}); err != nil {
+		return fmt.Errorf("failed to remove network %s: %w", id, err)
+	}
+	return nil
 }
 
 func (e *engine) close() error { return e.cli.Close() }
