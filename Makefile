@@ -11,7 +11,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 
 GO          ?= go
 BIN         ?= bin
-TEST_TIMEOUT ?= 50m
+TEST_TIMEOUT ?= 70m
 TESTFLAGS   ?=
 PKGS        ?= ./...
 BENCHTIME   ?= 1s

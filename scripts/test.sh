@@ -9,7 +9,7 @@
 # counting go test packages (a package that fails to build counts as failed;
 # packages without tests are not counted).
 # Environment: TESTFLAGS (extra go test flags, e.g. -run X or -v),
-# TEST_TIMEOUT (30m), ZUN_TEST_LOG (file receiving the go test output).
+# TEST_TIMEOUT (70m, go test -timeout), ZUN_TEST_LOG (file receiving the go test output).
 set -uo pipefail
 
 export PATH=/usr/local/go/bin:$PATH
