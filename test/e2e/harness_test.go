@@ -454,7 +454,7 @@ func deref(s *string) string {
 // services never use it).
 func docker(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("docker", args...).CombinedOutput()
+	out, err := boundedOutput(exec.Command("docker", args...))
 	if err != nil {
 		t.Fatalf("docker %v: %v: %s", args, err, out)
 	}
@@ -497,4 +497,25 @@ func withoutRequests(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// cmdTimeout bounds each client or engine command a test runs through
+// boundedOutput: one that hangs fails its test with what it printed,
+// instead of stalling the whole package until go test's timeout.
+const cmdTimeout = 3 * time.Minute
+
+// boundedOutput is cmd.CombinedOutput, killing cmd after cmdTimeout.
+func boundedOutput(cmd *exec.Cmd) ([]byte, error) {
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	cmd.WaitDelay = 5 * time.Second // a child holding the output open
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	timer := time.AfterFunc(cmdTimeout, func() { _ = cmd.Process.Kill() })
+	err := cmd.Wait()
+	if !timer.Stop() {
+		return b.Bytes(), fmt.Errorf("%s killed after %v: %w", filepath.Base(cmd.Path), cmdTimeout, err)
+	}
+	return b.Bytes(), err
 }

@@ -28,7 +28,7 @@ func (a *aio) cliRefused(env []string, name string, args ...string) string {
 	a.t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
-	out, _ := cmd.CombinedOutput()
+	out, _ := boundedOutput(cmd)
 	return string(out)
 }
 

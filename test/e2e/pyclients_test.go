@@ -37,7 +37,7 @@ func (a *aio) cli(env []string, name string, args ...string) string {
 	a.t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
-	out, err := cmd.CombinedOutput()
+	out, err := boundedOutput(cmd)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
