@@ -74,12 +74,17 @@ connection = sqlite:///%[1]s/keystone.db
 provider = fernet
 [fernet_tokens]
 key_repository = %[1]s/fernet-keys
+[fernet_receipts]
+key_repository = %[1]s/fernet-keys
 [credential]
 key_repository = %[1]s/credential-keys
 `, dir)), 0o600); err != nil {
 		return nil, err
 	}
-	// What keystone-manage fernet_setup and credential_setup write: a
+	// fernet_receipts (multi-factor receipts) has a key repository of its
+	// own, /etc/keystone/fernet-keys/ unless set, which bootstrap checks:
+	// it exists only where someone ran fernet_setup for the system's
+	// Keystone. What keystone-manage fernet_setup and credential_setup write: a
 	// staged key "0" and a primary key "1", each 32 random bytes in
 	// URL-safe base64 (cryptography's Fernet.generate_key). Writing them
 	// here saves two Python start-ups per Keystone.
