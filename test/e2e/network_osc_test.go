@@ -77,7 +77,7 @@ func TestNetworkServiceOpenstackClient(t *testing.T) {
 		t.Fatalf("subnet %v", sub)
 	}
 	// Bad input: a malformed CIDR and an overlapping subnet are refused.
-	if out := a.cliRefused(alice, "openstack", "subnet", "create", "--network", "alice-net", "--subnet-range", "192.168.50.0/33", "bad"); !strings.Contains(out, "BadRequest") && !strings.Contains(out, "400") {
+	if out := a.cliRefused(alice, "openstack", "subnet", "create", "--network", "alice-net", "--subnet-range", "192.168.50.0/33", "bad"); !strings.Contains(out, "BadRequest") && !hasStatus(out, 400) {
 		t.Errorf("malformed cidr accepted:\n%s", out)
 	}
 	if out := a.cliRefused(alice, "openstack", "subnet", "create", "--network", "alice-net", "--subnet-range", "192.168.50.128/25", "overlap"); !strings.Contains(out, "overlaps") {
@@ -166,7 +166,7 @@ func TestNetworkServiceOpenstackClient(t *testing.T) {
 		t.Fatalf("delete: %s", out)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) && !strings.Contains(a.cliRefused(alice, "openstack", "appcontainer", "show", id), "404") {
+	for time.Now().Before(deadline) && !hasStatus(a.cliRefused(alice, "openstack", "appcontainer", "show", id), 404) {
 		time.Sleep(time.Second)
 	}
 	a.WaitGone(id, 5*time.Second)
