@@ -31,13 +31,13 @@ import (
 // driver's in-memory echo session, or a process that only writes output
 // (loopback TCP and TLS still apply).
 
-func proxyOverDriver(b *testing.B, drv container.Consoler, c *model.Container) *websocket.Conn {
+func proxyOverDriver(b testing.TB, drv container.Consoler, c *model.Container) *websocket.Conn {
 	return proxyOver(b, func(ctx context.Context, g consolelink.Grant) (container.Stream, error) {
 		return drv.Attach(ctx, &g.Container)
 	}, c)
 }
 
-func proxyOver(b *testing.B, open consolelink.Opener, c *model.Container) *websocket.Conn {
+func proxyOver(b testing.TB, open consolelink.Opener, c *model.Container) *websocket.Conn {
 	b.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -74,7 +74,7 @@ func proxyOver(b *testing.B, open consolelink.Opener, c *model.Container) *webso
 	return ws
 }
 
-func fakeRunning(b *testing.B) (*fake.Driver, *model.Container) {
+func fakeRunning(b testing.TB) (*fake.Driver, *model.Container) {
 	drv := fake.New(fake.Options{})
 	c := &model.Container{UUID: uuid.NewString(), Name: "o", ProjectID: "p", Image: "busybox:1.35", CPU: 1, Memory: 64}
 	ctx := context.Background()
