@@ -97,7 +97,7 @@ func (c *Conn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // asks for req's session. A non-OK status is returned in Reply with a nil
 // Conn.
 func Dial(ctx context.Context, addr string, secret []byte, req Request) (*Conn, Reply, error) {
-	d := tls.Dialer{Config: &tls.Config{
+	conf := &tls.Config{
 		MinVersion: tls.VersionTLS13,
 		// The agent's certificate is ephemeral and unsigned: the
 		// authentication is the HMAC over the exporter value below, which
@@ -106,18 +106,22 @@ func Dial(ctx context.Context, addr string, secret []byte, req Request) (*Conn, 
 		// Full 16 KiB records from the first byte: a session is one
 		// long stream, not a page load that wants a fast first packet.
 		DynamicRecordSizingDisabled: true,
-	}}
+	}
+	var d net.Dialer
 	raw, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, Reply{}, fmt.Errorf("failed to reach agent console link: %w", err)
 	}
-	c := raw.(*tls.Conn)
+	c := tls.Client(newBufferedConn(raw), conf)
 	fail := func(err error) (*Conn, Reply, error) { _ = c.Close(); return nil, Reply{}, err }
 	deadline := time.Now().Add(handshakeTimeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
 	_ = c.SetDeadline(deadline)
+	if err := c.HandshakeContext(ctx); err != nil {
+		return fail(fmt.Errorf("failed to reach agent console link: %w", err))
+	}
 	ekm, err := exported(c)
 	if err != nil {
 		return fail(err)
@@ -186,7 +190,7 @@ func serverTLS() (*tls.Config, error) {
 
 // accept authenticates an incoming link and reads its request.
 func accept(raw net.Conn, tlsConf *tls.Config, secret []byte) (*tls.Conn, *bufio.Reader, Request, error) {
-	c := tls.Server(raw, tlsConf)
+	c := tls.Server(newBufferedConn(raw), tlsConf)
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if err := c.Handshake(); err != nil {
 		return nil, nil, Request{}, err

@@ -3,7 +3,9 @@ package wsproxy
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -115,22 +117,39 @@ type rw interface {
 	close()
 }
 
-type wsRW struct{ ws *websocket.Conn }
+// wsRW is the benchmarks' websocket client. It reads each message
+// through one reused buffer: websocket.Conn.Read allocates every message
+// whole (io.ReadAll), which cost the client more than the proxy did.
+type wsRW struct {
+	ws  *websocket.Conn
+	buf []byte
+}
 
-func (w wsRW) send(p []byte) error {
+func newWSRW(ws *websocket.Conn) *wsRW { return &wsRW{ws: ws, buf: make([]byte, 64<<10)} }
+
+func (w *wsRW) send(p []byte) error {
 	return w.ws.Write(context.Background(), websocket.MessageBinary, p)
 }
-func (w wsRW) recvAtLeast(n int) error {
+func (w *wsRW) recvAtLeast(n int) error {
 	for n > 0 {
-		_, m, err := w.ws.Read(context.Background())
+		_, r, err := w.ws.Reader(context.Background())
 		if err != nil {
 			return err
 		}
-		n -= len(m)
+		for {
+			k, err := r.Read(w.buf)
+			n -= k
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
-func (w wsRW) close() { w.ws.CloseNow() }
+func (w *wsRW) close() { w.ws.CloseNow() }
 
 type directRW struct {
 	s   container.Stream
@@ -159,7 +178,7 @@ func (e *benchEnv) both(b *testing.B) map[string]func() rw {
 			}
 			return &directRW{s: s, buf: make([]byte, 64<<10)}
 		},
-		"proxy": func() rw { return wsRW{e.session(b)} },
+		"proxy": func() rw { return newWSRW(e.session(b)) },
 	}
 }
 

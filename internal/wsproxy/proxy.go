@@ -204,7 +204,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) (int, string) {
 		return refuse(w, http.StatusServiceUnavailable), "proxy shutting down"
 	}
 	defer p.release(s)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(bigWriteHijacker{w}, r, &websocket.AcceptOptions{
 		Subprotocols: []string{"binary", "base64"},
 		// The Origin was checked above against the fixed allowlist.
 		InsecureSkipVerify: true,

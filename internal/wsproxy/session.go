@@ -92,32 +92,39 @@ func (s *session) run(ctx context.Context) string {
 			}
 		}
 	}()
-	go func() { // container -> client
-		// A read takes what the link has (one TLS record or more, up to
-		// this much), sent as one message: no per-byte work, and a
-		// keystroke's echo still leaves at once.
-		buf := make([]byte, 256<<10)
-		var carry int
+	// container -> client: one goroutine reads the link into the outbox,
+	// another sends what gathered there (outbox.go).
+	out := newOutbox(!b64)
+	go func() {
+		// A read of the link gives at most one TLS record (16 KiB).
+		buf := make([]byte, 64<<10)
 		for {
-			n, err := s.link.Read(buf[carry:])
-			n += carry
+			n, err := s.link.Read(buf)
 			if n > 0 {
 				s.touch()
-				// Hold back a trailing incomplete UTF-8 sequence so a
-				// client decoding each message as text never sees half a
-				// character.
-				out := n
-				if !b64 && err == nil {
-					out = completeUTF8(buf[:n])
-				}
-				if werr := s.write(ctx, buf[:out], b64); werr != nil {
-					reason <- "client closed"
+				if !out.put(buf[:n]) {
 					return
 				}
-				carry = copy(buf, buf[out:n])
 			}
 			if err != nil {
-				if errors.Is(err, io.EOF) {
+				out.finish(err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer out.close()
+		var msg, enc []byte
+		for {
+			var end error
+			msg, end = out.take(msg)
+			if werr := s.write(ctx, msg, b64, &enc); werr != nil {
+				reason <- "client closed"
+				return
+			}
+			if end != nil {
+				// Everything the process wrote has been sent.
+				if errors.Is(end, io.EOF) {
 					reason <- "session ended"
 				} else {
 					reason <- "agent closed"
@@ -149,12 +156,14 @@ func (s *session) run(ctx context.Context) string {
 	}
 }
 
-func (s *session) write(ctx context.Context, p []byte, b64 bool) error {
+// write sends p as one message; enc is the reused buffer of base64.
+func (s *session) write(ctx context.Context, p []byte, b64 bool, enc *[]byte) error {
 	if len(p) == 0 {
 		return nil
 	}
 	if b64 {
-		return s.ws.Write(ctx, websocket.MessageText, []byte(base64.StdEncoding.EncodeToString(p)))
+		*enc = base64.StdEncoding.AppendEncode((*enc)[:0], p)
+		return s.ws.Write(ctx, websocket.MessageText, *enc)
 	}
 	return s.ws.Write(ctx, websocket.MessageBinary, p)
 }
