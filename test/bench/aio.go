@@ -46,6 +46,9 @@ func (b *bench) startProc(name, logPath, tag string, args ...string) (*proc, err
 		if err != nil {
 			return err
 		}
+		if err := os.MkdirAll(b.p.keepLogs, 0o755); err != nil {
+			return err
+		}
 		return os.WriteFile(filepath.Join(b.p.keepLogs, name+"-"+tag+".log"), data, 0o644)
 	})
 	return p, nil
