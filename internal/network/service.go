@@ -102,7 +102,8 @@ func (t *touched) host(h string) {
 	t.hosts[h] = true
 }
 
-// write runs fn in a network transaction and then notifies the hosts whose
+// write runs fn in a network transaction (checking the quota of every
+// record it adds, see quotaTx) and then notifies the hosts whose
 // state the change touched, before returning (an API request: the agent
 // hears of its ports before the create cast).
 func (s *Service) write(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
@@ -120,7 +121,7 @@ func (s *Service) writeNotify(ctx context.Context, fn func(tx store.NetTx, t *to
 	var t touched
 	rev, err := s.st.Write(ctx, func(tx store.NetTx) error {
 		t = touched{}
-		return fn(tx, &t)
+		return fn(withQuota(ctx, tx), &t)
 	})
 	if err != nil {
 		return 0, err
