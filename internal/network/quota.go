@@ -60,20 +60,16 @@ func (q *quotaTx) Put(kind string, r store.NetRecord, ix store.NetIndex) error {
 
 func isQuotaKind(kind string) bool { return slices.Contains(model.NetQuotaResources, kind) }
 
-// counted reports whether a record counts towards its project's quota:
-// the network service's own ports (router interfaces and gateways,
-// floating IPs: device_owner network:*) do not.
-func counted(kind string, raw []byte) (bool, error) {
-	if kind != model.KindPort {
-		return true, nil
+// serviceOwned names the network service's own ports (router interfaces
+// and gateways, floating IPs: device_owner network:*), which count for
+// nobody.
+var serviceOwned = store.NetExcept{Attr: "device_owner", Prefix: "network:"}
+
+func exceptOf(kind string) store.NetExcept {
+	if kind == model.KindPort {
+		return serviceOwned
 	}
-	var p struct {
-		DeviceOwner string `json:"device_owner"`
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return false, fmt.Errorf("failed to decode port: %w", err)
-	}
-	return !isServicePort(p.DeviceOwner), nil
+	return store.NetExcept{}
 }
 
 func (q *quotaTx) check(kind string, r store.NetRecord) error {
@@ -107,7 +103,14 @@ func (q *quotaTx) check(kind string, r store.NetRecord) error {
 	} else if !errors.Is(err, errdefs.ErrNotFound) {
 		return err
 	}
-	used, err := countUsed(q.NetTx.ListAll, project, kind)
+	// Every record counted first, from the index alone: a project below
+	// its limit with them all is below it without the service's ports,
+	// so only a project near its limit pays for leaving those out.
+	all, err := q.NetTx.CountAll(kind, store.NetFilter{ProjectID: project}, store.NetExcept{})
+	if err != nil || all+1 <= limit {
+		return err
+	}
+	used, err := countUsed(q.NetTx.CountAll, project, kind)
 	if err != nil {
 		return err
 	}
@@ -178,24 +181,12 @@ func projectLimits(list listFunc, project string) (model.QuotaLimits, error) {
 	return l, nil
 }
 
+type countFunc func(kind string, f store.NetFilter, except store.NetExcept) (int64, error)
+
 // countUsed counts project's records of kind that count towards its
 // quota.
-func countUsed(list listFunc, project, kind string) (int64, error) {
-	raw, err := list(kind, store.NetFilter{ProjectID: project})
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, b := range raw {
-		ok, err := counted(kind, b)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			n++
-		}
-	}
-	return n, nil
+func countUsed(count countFunc, project, kind string) (int64, error) {
+	return count(kind, store.NetFilter{ProjectID: project}, exceptOf(kind))
 }
 
 // Quota returns project's limits (the defaults with its overrides).
@@ -221,7 +212,7 @@ func (s *Service) QuotaDetails(ctx context.Context, project string) (map[string]
 			return err
 		}
 		for _, kind := range model.NetQuotaResources {
-			used, err := countUsed(r.List, project, kind)
+			used, err := countUsed(r.Count, project, kind)
 			if err != nil {
 				return err
 			}
