@@ -39,7 +39,7 @@ systemd_ok() {
 
 packages=(
   docker.io iptables nftables busybox-static postgresql-15 keystone
-  python3-zunclient python3-openstackclient python3-cinderclient e2fsprogs util-linux mount
+  python3-zunclient python3-openstackclient python3-cinderclient python3-neutronclient e2fsprogs util-linux mount
   tmux jq curl ca-certificates make git gcc libc6-dev
   docker-registry apache2-utils
 )

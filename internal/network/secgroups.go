@@ -20,6 +20,8 @@ const DefaultGroup = "default"
 // it with Neutron's four rules on first use: egress anywhere (IPv4, IPv6),
 // ingress only from members of the group.
 func ensureDefaultGroup(tx store.NetTx, project string) (string, error) {
+	// Neutron makes it whatever the quota (see unchecked); it still counts.
+	tx = unchecked(tx)
 	raw, err := tx.ListAll(model.KindSecurityGroup, store.NetFilter{ProjectID: project, Name: DefaultGroup})
 	if err != nil {
 		return "", err

@@ -102,7 +102,8 @@ func (t *touched) host(h string) {
 	t.hosts[h] = true
 }
 
-// write runs fn in a network transaction and then notifies the hosts whose
+// write runs fn in a network transaction (checking the quota of every
+// record it adds, see quotaTx) and then notifies the hosts whose
 // state the change touched, before returning (an API request: the agent
 // hears of its ports before the create cast).
 func (s *Service) write(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
@@ -116,19 +117,20 @@ func (s *Service) writeAsync(ctx context.Context, fn func(tx store.NetTx, t *tou
 	return s.writeNotify(ctx, fn, true)
 }
 
-// writeUnannounced runs fn in a network transaction and tells no host:
+// writeUnannounced runs fn in a network transaction (quota checked as in
+// write) and tells no host:
 // for writes that no data plane acts on until a later write announces
 // them (a container's ports are created unbound before scheduling, and
 // announced once, when BindDevice binds them to their host).
 func (s *Service) writeUnannounced(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
-	return s.st.Write(ctx, func(tx store.NetTx) error { return fn(tx, &touched{}) })
+	return s.st.Write(ctx, func(tx store.NetTx) error { return fn(withQuota(ctx, tx), &touched{}) })
 }
 
 func (s *Service) writeNotify(ctx context.Context, fn func(tx store.NetTx, t *touched) error, async bool) (int64, error) {
 	var t touched
 	rev, err := s.st.Write(ctx, func(tx store.NetTx) error {
 		t = touched{}
-		return fn(tx, &t)
+		return fn(withQuota(ctx, tx), &t)
 	})
 	if err != nil {
 		return 0, err

@@ -59,13 +59,16 @@ type Route struct {
 type route struct {
 	Route
 	h handler
+	// targeted routes check their rule in the handler, against the
+	// object's project rather than the caller's.
+	targeted bool
 }
 
 func (s *Server) routes() []route {
 	const v = Prefix + "/v2.0"
 	var out []route
 	add := func(method, path, rule string, h handler) {
-		out = append(out, route{Route{method, v + path, rule}, h})
+		out = append(out, route{Route{method, v + path, rule}, h, false})
 	}
 	for _, res := range s.resources() {
 		add("POST", "/"+res.plural, "create_"+res.singular, res.create)
@@ -76,6 +79,7 @@ func (s *Server) routes() []route {
 	}
 	add("PUT", "/routers/{id}/add_router_interface", "add_router_interface", s.addInterface)
 	add("PUT", "/routers/{id}/remove_router_interface", "remove_router_interface", s.removeInterface)
+	out = append(out, s.quotaRoutes()...)
 	add("GET", "/extensions", "", s.extensions)
 	add("GET", "/extensions/{alias}", "", s.extension)
 	return out
@@ -98,7 +102,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"/v2.0/{$}", s.resourceIndex)
 	mux.HandleFunc("GET "+Prefix+"/v2.0", s.resourceIndex)
 	for _, r := range s.routes() {
-		mux.Handle(r.Method+" "+r.Path, s.wrap(r.Policy, r.h))
+		rule := r.Policy
+		if r.targeted {
+			rule = ""
+		}
+		mux.Handle(r.Method+" "+r.Path, s.wrap(rule, r.h))
 	}
 	mux.Handle("/", s.wrap("", func(*request) (int, any, error) {
 		return 0, nil, &network.Error{Type: "HTTPNotFound", Msg: "The resource could not be found.", Cat: errdefs.ErrNotFound}
@@ -170,6 +178,10 @@ var typeByStatus = map[int]string{
 
 func (s *Server) writeError(w http.ResponseWriter, err error) int {
 	status := errdefs.HTTPStatus(err)
+	if errors.Is(err, errdefs.ErrQuotaExceeded) {
+		// Neutron's OverQuota is a Conflict (Zun's and Cinder's are 403).
+		status = http.StatusConflict
+	}
 	msg, typ := err.Error(), typeByStatus[status]
 	var ne *network.Error
 	if errors.As(err, &ne) {
@@ -218,6 +230,8 @@ var extensionList = []map[string]any{
 	ext("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
 	ext("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway."),
 	ext("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+	ext("quotas", "Quota management support", "Expose functions for quotas management per tenant"),
+	ext("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
 }
 
 func ext(alias, name, desc string) map[string]any {

@@ -34,6 +34,14 @@ type NetFilter struct {
 	Host      string
 }
 
+// NetExcept leaves out of a count the records whose top-level JSON string
+// attribute Attr (lower case letters and underscores; no nested object of
+// the record may have one) starts with Prefix; the zero value leaves out
+// none.
+type NetExcept struct {
+	Attr, Prefix string
+}
+
 // Networks stores the network service's records. Every method takes its
 // scope from the context (zunctx.Scope): reads see the project's rows and
 // the public ones, writes only the project's; a system context sees all.
@@ -58,6 +66,9 @@ type NetReader interface {
 	Get(kind, id string) ([]byte, error)
 	// List returns the JSON of the matching records, oldest first.
 	List(kind string, f NetFilter) ([][]byte, error)
+	// Count is the number of records List would return, less those
+	// except names, without reading them.
+	Count(kind string, f NetFilter, except NetExcept) (int64, error)
 }
 
 // NetTx is a write transaction of the network service.
@@ -74,6 +85,8 @@ type NetTx interface {
 	// ListAll is List without scope, for integrity checks (ports of every
 	// project on a network about to be deleted, members of a group).
 	ListAll(kind string, f NetFilter) ([][]byte, error)
+	// CountAll is Count without scope (quota checks).
+	CountAll(kind string, f NetFilter, except NetExcept) (int64, error)
 	// UsedIPs lists the addresses allocated in a subnet.
 	UsedIPs(subnetID string) ([]string, error)
 	// UseIP allocates ip of subnetID to portID; an address already held is

@@ -26,6 +26,9 @@ type dialect struct {
 	// jsonNumber is an expression giving the number at key %[1]s of the
 	// data column's JSON, 0 when absent (migration token {{JSON_NUM:key}}).
 	jsonNumber string
+	// dataContains is a condition: the data column's text contains the
+	// next placeholder's.
+	dataContains string
 	// setJSONHost is an expression giving the data column with $.host set
 	// to the next placeholder.
 	setJSONHost string

@@ -19,12 +19,13 @@ import (
 )
 
 var sqliteDialect = &dialect{
-	name:        "sqlite",
-	idType:      "INTEGER PRIMARY KEY AUTOINCREMENT",
-	setJSONHost: "json_set(data, '$.host', ?)",
-	jsonNumber:  "CAST(COALESCE(json_extract(data, '$.%[1]s'), 0) AS REAL)",
-	classify:    sqliteClassify,
-	retryable:   func(error) bool { return false },
+	name:         "sqlite",
+	idType:       "INTEGER PRIMARY KEY AUTOINCREMENT",
+	setJSONHost:  "json_set(data, '$.host', ?)",
+	jsonNumber:   "CAST(COALESCE(json_extract(data, '$.%[1]s'), 0) AS REAL)",
+	dataContains: "instr(data, ?) > 0",
+	classify:     sqliteClassify,
+	retryable:    func(error) bool { return false },
 }
 
 func sqliteClassify(err error) error {

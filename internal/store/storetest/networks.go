@@ -125,6 +125,58 @@ func testNetworkRecords(t *testing.T, s store.Store) {
 		return nil
 	})
 	noErr(t, err, "release")
+	testNetworkCount(t, s)
+}
+
+// testNetworkCount: Count is List's length less the records except names
+// (matched on the attribute, not on text elsewhere in the record);
+// CountAll ignores the scope.
+func testNetworkCount(t *testing.T, s store.Store) {
+	a, b := asProject(projectA), asProject(projectB)
+	ns := s.Networks()
+	ports := []*model.Port{
+		{NetMeta: model.NetMeta{ID: "cp-1"}, DeviceOwner: model.DeviceOwnerCompute},
+		{NetMeta: model.NetMeta{ID: "cp-2", Name: `"device_owner":"network:`, Description: "network:x"}},
+		{NetMeta: model.NetMeta{ID: "cp-3"}, DeviceOwner: model.DeviceOwnerRouterInterface},
+		{NetMeta: model.NetMeta{ID: "cp-4"}, DeviceOwner: model.DeviceOwnerFloatingIP},
+		{NetMeta: model.NetMeta{ID: "cp-5"}, DeviceOwner: "network_x"},
+	}
+	_, err := ns.Write(a, func(tx store.NetTx) error {
+		for _, p := range ports {
+			if err := tx.Put(model.KindPort, p, store.NetIndex{NetworkID: "count-net"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	noErr(t, err, "Put ports")
+	svc := store.NetExcept{Attr: "device_owner", Prefix: "network:"}
+	noErr(t, ns.Read(a, func(r store.NetReader) error {
+		f := store.NetFilter{NetworkID: "count-net"}
+		if n, err := r.Count(model.KindPort, f, store.NetExcept{}); err != nil || n != 5 {
+			return fmt.Errorf("Count = %d, %v", n, err)
+		}
+		if n, err := r.Count(model.KindPort, f, svc); err != nil || n != 3 {
+			return fmt.Errorf("Count except network:* = %d, %v", n, err)
+		}
+		if _, err := r.Count(model.KindPort, f, store.NetExcept{Attr: "x' OR '1"}); !errors.Is(err, errdefs.ErrInvalidArgument) {
+			return fmt.Errorf("bad attribute: %v", err)
+		}
+		return nil
+	}), "Count A")
+	noErr(t, ns.Read(b, func(r store.NetReader) error {
+		if n, err := r.Count(model.KindPort, store.NetFilter{NetworkID: "count-net"}, store.NetExcept{}); err != nil || n != 0 {
+			return fmt.Errorf("B counts A's ports: %d, %v", n, err)
+		}
+		return nil
+	}), "Count B")
+	_, err = ns.Write(b, func(tx store.NetTx) error {
+		if n, err := tx.CountAll(model.KindPort, store.NetFilter{ProjectID: projectA}, svc); err != nil || n != 3 {
+			return fmt.Errorf("CountAll = %d, %v", n, err)
+		}
+		return nil
+	})
+	noErr(t, err, "CountAll")
 }
 
 // testNetworkIPAMConcurrent allocates from one small pool in 50 parallel
