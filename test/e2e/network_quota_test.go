@@ -43,8 +43,8 @@ func TestNetworkQuotasClients(t *testing.T) {
 	}
 	a.cli(carol, "openstack", "port", "create", "--network", "q-net", "q-port")
 	out = a.cliRefused(carol, "openstack", "appcontainer", "run", "--name", "q-box", "--net", "network=q-net", "busybox:1.35", "sleep", "60")
-	// The client prints only the status; the API's detail says why.
-	if !strings.Contains(out, "Forbidden (HTTP 403)") {
+	// The client prints the error's title, which carries the message.
+	if !strings.Contains(out, "Quota exceeded for resources: ['port']. (HTTP 403)") {
 		t.Errorf("container over the port quota:\n%s", out)
 	}
 	tok := a.Token("q-carol", "carol-pw-123", "quota-demo")
