@@ -3,6 +3,7 @@ package apiserver
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/openzun/zun/internal/model"
@@ -265,4 +266,20 @@ var greek = []string{"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"
 
 func generateName(n1, n2 int) string {
 	return fmt.Sprintf("%s-%d-container", greek[n1%len(greek)], n2%24+1)
+}
+
+// generatedNameTries bounds the names tried for a container created
+// without one.
+const generatedNameTries = 4
+
+// generatedName is the try-th name offered for container uuid: Zun's
+// random form first, then, should those be taken, the same with the
+// UUID's first block, which no other container of the project holds.
+func generatedName(try int, uuid string) string {
+	name := generateName(rand.IntN(1<<20), rand.IntN(1<<20))
+	if try < generatedNameTries-1 {
+		return name
+	}
+	short, _, _ := strings.Cut(uuid, "-")
+	return name + "-" + short
 }

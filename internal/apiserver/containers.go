@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -151,8 +150,9 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	c.ProjectID, c.UserID = q.id.ProjectID, q.id.UserID
 	c.Run = run
 	c.Status, c.TaskState = api.StatusCreating, api.TaskContainerCreating
-	if c.Name == "" {
-		c.Name = generateName(rand.IntN(1<<20), rand.IntN(1<<20))
+	generated := c.Name == ""
+	if generated {
+		c.Name = generatedName(0, c.UUID)
 	}
 	if err := s.checkDiskQuota(q.ctx, c); err != nil {
 		return 0, nil, err
@@ -167,7 +167,19 @@ func (s *Server) containerCreate(q *request) (int, any, error) {
 	}
 	// The quota check and the insert are one transaction under the
 	// project's quota lock: a burst of creates never passes the limit.
-	if err := s.store.Containers().CreateInQuota(q.ctx, c); err != nil {
+	err = s.store.Containers().CreateInQuota(q.ctx, c)
+	// Names are unique in a project and Zun's generator has 576: a name we
+	// chose that is taken is chosen again, never the user's 409.
+	for try := 1; generated && errors.Is(err, errdefs.ErrAlreadyExists) && try < generatedNameTries; try++ {
+		if key != "" {
+			if prev, perr := s.existingCreate(q, key); perr == nil && prev != nil {
+				break // the same key's request won: replayed below
+			}
+		}
+		c.Name = generatedName(try, c.UUID)
+		err = s.store.Containers().CreateInQuota(q.ctx, c)
+	}
+	if err != nil {
 		s.releaseVolumes(q.ctx, c.UUID)
 		if errors.Is(err, errdefs.ErrAlreadyExists) && key != "" {
 			// A concurrent request with the same key won the insert.
