@@ -281,6 +281,74 @@ func (p *Plane) forgetConnections(ix *index) {
 		}
 	}
 	p.ruleSigs = sigs
+	p.forgetLeftMembers(ix)
+}
+
+// forgetLeftMembers deletes the conntrack entries between an address that
+// left a security group and the ports whose rules name that group as
+// remote: the rules' text names the group's set, not its members, so the
+// signatures above do not change when the set loses an address, and a
+// connection the membership allowed must not live on as "established".
+func (p *Plane) forgetLeftMembers(ix *index) {
+	members := make(map[string][]string, len(ix.groups))
+	left := map[string][]net.IP{}
+	for id, g := range ix.groups {
+		members[id] = g.MemberIPs
+		for _, old := range p.groupMembers[id] {
+			if !slices.Contains(g.MemberIPs, old) {
+				if ip := net.ParseIP(old); ip != nil {
+					left[id] = append(left[id], ip)
+				}
+			}
+		}
+	}
+	p.groupMembers = members
+	if len(left) == 0 {
+		return
+	}
+	filters := map[netlink.InetFamily][]netlink.CustomConntrackFilter{}
+	for _, id := range ix.portIDs {
+		port := ix.ports[id]
+		if !port.PortSecurity {
+			continue
+		}
+		var gone []net.IP
+		for _, gid := range port.SecurityGroups {
+			for _, r := range ix.groups[gid].Rules {
+				gone = append(gone, left[r.RemoteGroupID]...)
+			}
+		}
+		for _, s := range port.IPs {
+			own := net.ParseIP(s)
+			for _, other := range gone {
+				if own == nil || (own.To4() == nil) != (other.To4() == nil) {
+					continue
+				}
+				filters[familyOf(own)] = append(filters[familyOf(own)], between(own, other), between(other, own))
+			}
+		}
+	}
+	// One dump of the table per family, whatever the number of pairs.
+	for fam, fs := range filters {
+		if _, err := p.nl.ConntrackDeleteFilters(netlink.ConntrackTable, fam, fs...); err != nil {
+			p.log.Warn("failed to forget the connections of addresses that left a group", "err", err)
+		}
+	}
+}
+
+func familyOf(ip net.IP) netlink.InetFamily {
+	if ip.To4() == nil {
+		return unix.AF_INET6
+	}
+	return unix.AF_INET
+}
+
+// between matches the connections opened from src to dst.
+func between(src, dst net.IP) netlink.CustomConntrackFilter {
+	f := &netlink.ConntrackFilter{}
+	_ = f.AddIP(netlink.ConntrackOrigSrcIP, src) // errors only on a repeated kind
+	_ = f.AddIP(netlink.ConntrackOrigDstIP, dst)
+	return f
 }
 
 // guardTable holds the host's guard of its address on an external bridge;

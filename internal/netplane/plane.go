@@ -78,6 +78,8 @@ type Plane struct {
 	nftCache map[string]nftApplied // by namespace path and tables
 	nftGen   map[string]uint32     // by namespace path: its generation as we last knew it
 	ruleSigs map[string]string     // each filtered port's rules, last applied
+	// groupMembers is each security group's member addresses, last applied.
+	groupMembers map[string][]string
 }
 
 // nftApplied remembers the ruleset text we loaded into a namespace, so an

@@ -110,6 +110,33 @@ func TestTenantNetworksAcrossHosts(t *testing.T) {
 			t.Fatal("the connection outlived the removal of the rule that allowed it")
 		}
 	})
+	t.Run("leaving a remote group cuts established connections", func(t *testing.T) {
+		// a2's group admits members of the group: a1 is one, then leaves.
+		// a2's rules stay the same text (they name the set), only the set
+		// loses a1's address.
+		serveEcho(t, ca2.path, 8081)
+		var conn net.Conn
+		if err := inNetNS(ca1.path, func() (err error) {
+			conn, err = net.DialTimeout("tcp4", "10.10.0.12:8081", 2*time.Second)
+			return err
+		}); err != nil {
+			t.Fatalf("a1 -> a2:8081 as a member: %v", err)
+		}
+		defer conn.Close()
+		if !echoes(conn, "one") {
+			t.Fatal("no echo between members")
+		}
+		c.portSpec(a1).SecurityGroups = []string{sgX}
+		c.apply(t)
+		if echoes(conn, "two") {
+			t.Fatal("the connection outlived its source's membership of the remote group")
+		}
+		c.portSpec(a1).SecurityGroups = []string{sgA}
+		c.apply(t)
+		if got := dial(ca1.path, "10.10.0.12:80"); got != "a2 10.10.0.11" {
+			t.Fatalf("a1 -> a2:80 back in the group: %q", got)
+		}
+	})
 	t.Run("anti-spoofing", func(t *testing.T) {
 		sh(t, "ip", "-n", ca1.name, "addr", "add", "10.10.0.99/24", "dev", "eth0")
 		if ping(ca1.name, "10.10.0.12", "-I", "10.10.0.99") {
