@@ -260,36 +260,47 @@ func (p *Plane) forgetConnections(ix *index) {
 		slices.Sort(lines)
 		sigs[id] = strings.Join(lines, "\n")
 	}
+	forget := conntrackFilters{}
 	for id, sig := range sigs {
 		old, ok := p.ruleSigs[id]
 		if !ok || old == sig {
 			continue
 		}
 		for _, s := range ix.ports[id].IPs {
-			ip := net.ParseIP(s)
-			fam := netlink.InetFamily(unix.AF_INET)
-			if ip.To4() == nil {
-				fam = unix.AF_INET6
-			}
-			f := &netlink.ConntrackFilter{}
-			if err := f.AddIP(netlink.ConntrackReplyAnyIP, ip); err != nil {
-				continue
-			}
-			if _, err := p.nl.ConntrackDeleteFilters(netlink.ConntrackTable, fam, f); err != nil {
-				p.log.Warn("failed to forget connections of a port", "port", id, "err", err)
+			if ip := net.ParseIP(s); ip != nil {
+				f := &netlink.ConntrackFilter{}
+				_ = f.AddIP(netlink.ConntrackReplyAnyIP, ip) // errors only on a repeated kind
+				forget.add(ip, f)
 			}
 		}
 	}
 	p.ruleSigs = sigs
-	p.forgetLeftMembers(ix)
+	p.forgetLeftMembers(ix, forget)
+	// One dump of the table per family, whatever the number of entries.
+	for fam, fs := range forget {
+		if _, err := p.nl.ConntrackDeleteFilters(netlink.ConntrackTable, fam, fs...); err != nil {
+			p.log.Warn("failed to forget connections", "err", err)
+		}
+	}
 }
 
-// forgetLeftMembers deletes the conntrack entries between an address that
+// conntrackFilters gathers the connections a sync must forget, by family.
+type conntrackFilters map[netlink.InetFamily][]netlink.CustomConntrackFilter
+
+func (c conntrackFilters) add(ip net.IP, f netlink.CustomConntrackFilter) {
+	fam := netlink.InetFamily(unix.AF_INET)
+	if ip.To4() == nil {
+		fam = unix.AF_INET6
+	}
+	c[fam] = append(c[fam], f)
+}
+
+// forgetLeftMembers adds to forget the conntrack entries between an address that
 // left a security group and the ports whose rules name that group as
 // remote: the rules' text names the group's set, not its members, so the
 // signatures above do not change when the set loses an address, and a
 // connection the membership allowed must not live on as "established".
-func (p *Plane) forgetLeftMembers(ix *index) {
+func (p *Plane) forgetLeftMembers(ix *index, forget conntrackFilters) {
 	members := make(map[string][]string, len(ix.groups))
 	left := map[string][]net.IP{}
 	for id, g := range ix.groups {
@@ -306,7 +317,6 @@ func (p *Plane) forgetLeftMembers(ix *index) {
 	if len(left) == 0 {
 		return
 	}
-	filters := map[netlink.InetFamily][]netlink.CustomConntrackFilter{}
 	for _, id := range ix.portIDs {
 		port := ix.ports[id]
 		if !port.PortSecurity {
@@ -324,23 +334,11 @@ func (p *Plane) forgetLeftMembers(ix *index) {
 				if own == nil || (own.To4() == nil) != (other.To4() == nil) {
 					continue
 				}
-				filters[familyOf(own)] = append(filters[familyOf(own)], between(own, other), between(other, own))
+				forget.add(own, between(own, other))
+				forget.add(own, between(other, own))
 			}
 		}
 	}
-	// One dump of the table per family, whatever the number of pairs.
-	for fam, fs := range filters {
-		if _, err := p.nl.ConntrackDeleteFilters(netlink.ConntrackTable, fam, fs...); err != nil {
-			p.log.Warn("failed to forget the connections of addresses that left a group", "err", err)
-		}
-	}
-}
-
-func familyOf(ip net.IP) netlink.InetFamily {
-	if ip.To4() == nil {
-		return unix.AF_INET6
-	}
-	return unix.AF_INET
 }
 
 // between matches the connections opened from src to dst.

@@ -297,6 +297,21 @@ func serveEcho(t testing.TB, nsPath string, port int) {
 	}()
 }
 
+// dialIn opens a TCP connection from inside a namespace, closed with the
+// test.
+func dialIn(t testing.TB, nsPath, addr string) net.Conn {
+	t.Helper()
+	var conn net.Conn
+	if err := inNetNS(nsPath, func() (err error) {
+		conn, err = net.DialTimeout("tcp4", addr, 2*time.Second)
+		return err
+	}); err != nil {
+		t.Fatalf("dial %s from %s: %v", addr, nsPath, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 // echoes reports whether a line sent on conn comes back.
 func echoes(conn net.Conn, line string) bool {
 	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))

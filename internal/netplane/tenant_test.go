@@ -2,12 +2,10 @@ package netplane
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openzun/zun/internal/model"
 )
@@ -92,14 +90,7 @@ func TestTenantNetworksAcrossHosts(t *testing.T) {
 		c.addRule(sgX, model.SecurityRuleSpec{Direction: "ingress", Ethertype: "IPv4", Protocol: "tcp",
 			PortRangeMin: 8080, PortRangeMax: 8080})
 		c.apply(t)
-		var conn net.Conn
-		if err := inNetNS(ca1.path, func() (err error) {
-			conn, err = net.DialTimeout("tcp4", "10.10.0.13:8080", 2*time.Second)
-			return err
-		}); err != nil {
-			t.Fatalf("a1 -> a3:8080 with the rule: %v", err)
-		}
-		defer conn.Close()
+		conn := dialIn(t, ca1.path, "10.10.0.13:8080")
 		if !echoes(conn, "one") {
 			t.Fatal("no echo on the allowed connection")
 		}
@@ -115,14 +106,7 @@ func TestTenantNetworksAcrossHosts(t *testing.T) {
 		// a2's rules stay the same text (they name the set), only the set
 		// loses a1's address.
 		serveEcho(t, ca2.path, 8081)
-		var conn net.Conn
-		if err := inNetNS(ca1.path, func() (err error) {
-			conn, err = net.DialTimeout("tcp4", "10.10.0.12:8081", 2*time.Second)
-			return err
-		}); err != nil {
-			t.Fatalf("a1 -> a2:8081 as a member: %v", err)
-		}
-		defer conn.Close()
+		conn := dialIn(t, ca1.path, "10.10.0.12:8081")
 		if !echoes(conn, "one") {
 			t.Fatal("no echo between members")
 		}
