@@ -137,14 +137,8 @@ func staleTask(c *model.Container, now time.Time) bool {
 // resume finishes an operation interrupted by an agent restart.
 func (a *Agent) resume(ctx context.Context, c *model.Container, st container.State, present bool) {
 	switch c.TaskState {
-	case api.TaskImagePulling, api.TaskContainerCreating, api.TaskContainerRebuilding, api.TaskContainerStarting:
-		// The engine asks the plugin for the ports when it starts the
-		// container; the API binds them after placing the container and
-		// may have died before it did.
-		a.bindPorts(ctx, c)
-	}
-	switch c.TaskState {
 	case api.TaskImagePulling, api.TaskContainerCreating, api.TaskContainerRebuilding:
+		a.bindPorts(ctx, c)
 		if !present {
 			a.log.Info("resuming interrupted create", "uuid", c.UUID)
 			_ = a.create(ctx, c, c.TaskState)
@@ -158,6 +152,7 @@ func (a *Agent) resume(ctx context.Context, c *model.Container, st container.Sta
 		}
 		a.settle(ctx, c, c.TaskState, nil)
 	case api.TaskContainerStarting:
+		a.bindPorts(ctx, c)
 		var err error
 		if present && st.Status != api.StatusRunning {
 			err = a.drv.Start(ctx, c)
@@ -169,9 +164,11 @@ func (a *Agent) resume(ctx context.Context, c *model.Container, st container.Sta
 	}
 }
 
-// bindPorts asks the control plane to bind c's ports to this host; a
-// failure is logged and the create or start goes on (it fails on its own
-// if the plugin finds no port).
+// bindPorts asks the control plane to bind c's ports to this host before
+// a resumed create or start: the engine asks the plugin for the ports when
+// it starts the container, and the API, which binds them after placing the
+// container, may have died before it did. A failure is logged and the
+// operation goes on (it fails on its own if the plugin finds no port).
 func (a *Agent) bindPorts(ctx context.Context, c *model.Container) {
 	if len(c.Networks) == 0 {
 		return

@@ -118,10 +118,9 @@ func (s *Service) writeAsync(ctx context.Context, fn func(tx store.NetTx, t *tou
 }
 
 // writeUnannounced runs fn in a network transaction (quota checked as in
-// write) and tells no host:
-// for writes that no data plane acts on until a later write announces
-// them (a container's ports are created unbound before scheduling, and
-// announced once, when BindDevice binds them to their host).
+// write) and tells no host: for writes that no data plane acts on until a
+// later write announces them (a container's ports are created unbound
+// before scheduling, and announced once, when BindDevice binds them).
 func (s *Service) writeUnannounced(ctx context.Context, fn func(tx store.NetTx, t *touched) error) (int64, error) {
 	return s.st.Write(ctx, func(tx store.NetTx) error { return fn(withQuota(ctx, tx), &touched{}) })
 }
